@@ -75,6 +75,8 @@ export class FastBook implements OrderBook {
   private orderCap = 0;
   private freeOrder = NIL;
   private readonly slotById = new OrderIndex();
+  /** The highest order id this book has ever held. */
+  private maxOrderId = 0;
 
   private l = new Float64Array(0);
   private levelCap = 0;
@@ -132,6 +134,9 @@ export class FastBook implements OrderBook {
   }
 
   ownerOf(orderId: number): number {
+    // Ids arrive in increasing order from the sequencer, so an id above every id this book has
+    // held cannot be live: new orders skip the index probe (a likely cache miss).
+    if (orderId > this.maxOrderId) return -1;
     const slot = this.slotById.get(orderId);
     return slot === NIL ? -1 : this.o[slot * O_SIZE + O_ACCOUNT];
   }
@@ -488,6 +493,7 @@ export class FastBook implements OrderBook {
     const count = ++l[lb + L_COUNT];
     const qty = (l[lb + L_QTY] += visible);
     this.slotById.set(this.tId, slot);
+    if (this.tId > this.maxOrderId) this.maxOrderId = this.tId;
     this.sink.bookLevel(this.symbol, side, price, qty, count);
   }
 
@@ -509,6 +515,7 @@ export class FastBook implements OrderBook {
     o[b + O_TIME] = cmd.time;
     o[b + O_LEVEL] = NIL;
     this.slotById.set(cmd.orderId, slot);
+    if (cmd.orderId > this.maxOrderId) this.maxOrderId = cmd.orderId;
     this.insertStop(slot);
   }
 
@@ -868,6 +875,7 @@ export class FastBook implements OrderBook {
 
   private clear(): void {
     this.slotById.clear();
+    this.maxOrderId = 0;
     this.o = new Float64Array(0);
     this.orderCap = 0;
     this.freeOrder = NIL;
@@ -899,6 +907,7 @@ export class FastBook implements OrderBook {
     o[b + O_TIME] = view.time;
     o[b + O_LEVEL] = lv;
     this.slotById.set(view.orderId, slot);
+    if (view.orderId > this.maxOrderId) this.maxOrderId = view.orderId;
     return slot;
   }
 
