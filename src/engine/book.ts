@@ -74,7 +74,8 @@ export class FastBook implements OrderBook {
   private o = new Float64Array(0);
   private orderCap = 0;
   private freeOrder = NIL;
-  private readonly slotById = new OrderIndex();
+  private readonly initialOrders: number;
+  private readonly slotById: OrderIndex;
   /** The highest order id this book has ever held. */
   private maxOrderId = 0;
 
@@ -114,11 +115,18 @@ export class FastBook implements OrderBook {
   private topAskPrice = 0;
   private topAskQty = 0;
 
-  constructor(symbol: string, sink: EngineSink, tradeIds: TradeIdSource) {
+  /**
+   * `initialOrders` sizes the order pool and id index up front. Both double when full, and a
+   * doubling copies the pool and rehashes the index (tens of milliseconds at a million orders),
+   * so a venue that knows its peak book size sets it to keep that pause off the trading path.
+   */
+  constructor(symbol: string, sink: EngineSink, tradeIds: TradeIdSource, initialOrders = INITIAL_ORDERS) {
     this.symbol = symbol;
     this.sink = sink;
     this.tradeIds = tradeIds;
-    this.growOrders(INITIAL_ORDERS);
+    this.initialOrders = Math.max(16, Math.min(1 << 26, Math.floor(initialOrders) || INITIAL_ORDERS));
+    this.slotById = new OrderIndex(this.initialOrders * 2);
+    this.growOrders(this.initialOrders);
     this.growLevels(INITIAL_LEVELS);
   }
 
@@ -879,7 +887,7 @@ export class FastBook implements OrderBook {
     this.o = new Float64Array(0);
     this.orderCap = 0;
     this.freeOrder = NIL;
-    this.growOrders(INITIAL_ORDERS);
+    this.growOrders(this.initialOrders);
     this.l = new Float64Array(0);
     this.levelCap = 0;
     this.freeLevel = NIL;

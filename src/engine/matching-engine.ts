@@ -40,6 +40,12 @@ export interface EngineOptions {
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
 const isNonNegativeInt = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
+/** Fast books whose order pool and id index start with room for `initialOrders` live orders. */
+export const fastBookFactoryWithCapacity =
+  (initialOrders: number): BookFactory =>
+  (symbol, sink, tradeIds) =>
+    new FastBook(symbol, sink, tradeIds, initialOrders);
+
 export const fastBookFactory: BookFactory = (symbol, sink, tradeIds) => new FastBook(symbol, sink, tradeIds);
 
 interface Market {
