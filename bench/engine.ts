@@ -29,6 +29,8 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Options
 
+class UsageError extends Error {}
+
 interface Options {
   seed: number;
   resting: number;
@@ -43,18 +45,18 @@ function parseArgs(argv: readonly string[]): Options {
   const raw = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([^=]+)(?:=(.*))?$/.exec(argv[i]);
-    if (m === null) throw new Error(`unexpected argument ${argv[i]}`);
+    if (m === null) throw new UsageError(`unexpected argument ${argv[i]}`);
     let value = m[2];
     if (value === undefined && m[1] !== 'json' && i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
     raw.set(m[1], value ?? 'true');
   }
   const known = new Set(['seed', 'resting', 'ops', 'warmup', 'mem-orders', 'peer-mem-orders', 'json']);
-  for (const k of raw.keys()) if (!known.has(k)) throw new Error(`unknown option --${k} (known: ${[...known].map((x) => '--' + x).join(' ')})`);
+  for (const k of raw.keys()) if (!known.has(k)) throw new UsageError(`unknown option --${k} (known: ${[...known].map((x) => '--' + x).join(' ')})`);
   const int = (key: string, dflt: number, min: number): number => {
     const v = raw.get(key);
     if (v === undefined) return dflt;
     const n = Number(v.replace(/_/g, ''));
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${key} must be an integer >= ${min}, got ${v}`);
+    if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${key} must be an integer >= ${min}, got ${v}`);
     return n;
   };
   return {
@@ -681,4 +683,10 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(err.message);
+  process.exitCode = 2;
+}
