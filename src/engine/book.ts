@@ -90,6 +90,9 @@ export class FastBook implements OrderBook {
   private askKeys = new Float64Array(INITIAL_LEVELS);
   private askLevels = new Int32Array(INITIAL_LEVELS);
   private askLen = 0;
+  // Price -> level per side, so joining an existing level costs one probe, not a binary search.
+  private readonly bidLevelByPrice = new OrderIndex(INITIAL_LEVELS);
+  private readonly askLevelByPrice = new OrderIndex(INITIAL_LEVELS);
 
   // Pending stops as slots in trigger order: buys by ascending stop, sells by descending stop.
   private buyStops: number[] = [];
@@ -413,8 +416,13 @@ export class FastBook implements OrderBook {
       const count = l[lb + L_COUNT];
       if (count === 0) {
         sink.bookLevel(symbol, makerSide, levelPrice, 0, 0);
-        if (buying) this.askLen--;
-        else this.bidLen--;
+        if (buying) {
+          this.askLen--;
+          this.askLevelByPrice.delete(levelPrice);
+        } else {
+          this.bidLen--;
+          this.bidLevelByPrice.delete(levelPrice);
+        }
         this.releaseLevel(lv);
       } else {
         sink.bookLevel(symbol, makerSide, levelPrice, l[lb + L_QTY], count);
@@ -646,6 +654,9 @@ export class FastBook implements OrderBook {
 
   /** The level for `price` on `side`, created (and inserted in price order) when missing. */
   private levelAt(side: Side, price: number): number {
+    const byPrice = side === Side.Buy ? this.bidLevelByPrice : this.askLevelByPrice;
+    const existing = byPrice.get(price);
+    if (existing !== NIL) return existing;
     const key = side === Side.Buy ? price : -price;
     let keys = side === Side.Buy ? this.bidKeys : this.askKeys;
     let levels = side === Side.Buy ? this.bidLevels : this.askLevels;
@@ -684,6 +695,7 @@ export class FastBook implements OrderBook {
       levels.copyWithin(lo + 1, lo, len);
     }
     const lv = this.allocLevel(price);
+    byPrice.set(price, lv);
     keys[lo] = key;
     levels[lo] = lv;
     if (side === Side.Buy) this.bidLen = len + 1;
@@ -707,6 +719,7 @@ export class FastBook implements OrderBook {
   }
 
   private removeLevelAt(side: Side, index: number, lv: number): void {
+    (side === Side.Buy ? this.bidLevelByPrice : this.askLevelByPrice).delete(this.l[lv * L_SIZE + L_PRICE]);
     if (side === Side.Buy) {
       if (index < this.bidLen - 1) {
         this.bidKeys.copyWithin(index, index + 1, this.bidLen);
@@ -884,6 +897,8 @@ export class FastBook implements OrderBook {
   private clear(): void {
     this.slotById.clear();
     this.maxOrderId = 0;
+    this.bidLevelByPrice.clear();
+    this.askLevelByPrice.clear();
     this.o = new Float64Array(0);
     this.orderCap = 0;
     this.freeOrder = NIL;
@@ -932,6 +947,7 @@ export class FastBook implements OrderBook {
         }
         lv = this.allocLevel(view.price);
         levelPrice = view.price;
+        (side === Side.Buy ? this.bidLevelByPrice : this.askLevelByPrice).set(levelPrice, lv);
         bestFirst.push(lv);
       }
       const slot = this.restoreOrder(view, lv);
