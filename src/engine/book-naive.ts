@@ -235,7 +235,23 @@ export class NaiveBook implements OrderBook {
     // The snapshot lists are already in priority order, so numbering them in sequence keeps it.
     const load = (list: readonly OrderView[]): BookOrder[] =>
       list.map((v) => {
-        const o: BookOrder = { ...v, priority: this.nextPriority++ };
+        const o: BookOrder = {
+          orderId: v.orderId,
+          account: v.account,
+          side: v.side,
+          type: v.type,
+          tif: v.tif,
+          stp: v.stp,
+          postOnly: v.postOnly,
+          price: v.price,
+          stopPrice: v.stopPrice,
+          leavesQty: v.leavesQty,
+          visibleQty: v.visibleQty,
+          displayQty: v.displayQty,
+          cumQty: v.cumQty,
+          time: v.time,
+          priority: this.nextPriority++,
+        };
         this.orders.set(o.orderId, o);
         return o;
       });

@@ -147,13 +147,13 @@ export class FastBook implements OrderBook {
   ownerOf(orderId: number): number {
     // Ids arrive in increasing order from the sequencer, so an id above every id this book has
     // held cannot be live: new orders skip the index probe (a likely cache miss).
-    if (orderId > this.maxOrderId) return -1;
+    if (!(orderId > 0) || orderId > this.maxOrderId) return -1;
     const slot = this.slotById.get(orderId);
     return slot === NIL ? -1 : this.o[slot * O_SIZE + O_ACCOUNT];
   }
 
   order(orderId: number): OrderView | undefined {
-    const slot = this.slotById.get(orderId);
+    const slot = orderId > 0 ? this.slotById.get(orderId) : NIL;
     return slot === NIL ? undefined : this.view(slot);
   }
 

@@ -39,8 +39,9 @@ export class OrderIndex {
     let i = this.home(id);
     for (;;) {
       const k = cells[2 * i];
-      if (k === id) return cells[2 * i + 1];
+      // Empty first: 0 marks an empty cell, so get(0) must not match one.
       if (k === 0) return -1;
+      if (k === id) return cells[2 * i + 1];
       i = (i + 1) & this.mask;
     }
   }

@@ -74,3 +74,21 @@ describe('fast book storage', () => {
     expect(restored.book('XYZ')!.orderCount()).toBe(2_000);
   });
 });
+
+describe('order id 0', () => {
+  it('is never a live order: cancel and replace of id 0 are rejected as unknown', () => {
+    const sink = new EventRecorder();
+    const engine = new MatchingEngine({ sink, instruments });
+    engine.apply(order(6, Side.Buy, 95, 1));
+    sink.take();
+    engine.apply({ kind: 'cancel', time: 7, symbol: 'XYZ', orderId: 0, account: 1 });
+    engine.apply({ kind: 'replace', time: 8, symbol: 'XYZ', orderId: 0, account: 1, qty: 2, price: 95 });
+    expect(sink.take().map((e) => [e.type, e.type === 'rejected' ? e.code : undefined])).toEqual([
+      ['rejected', 3009],
+      ['rejected', 3009],
+    ]);
+    expect(engine.book('XYZ')!.ownerOf(0)).toBe(-1);
+    expect(engine.book('XYZ')!.order(0)).toBeUndefined();
+    expect(engine.book('XYZ')!.orderCount()).toBe(1);
+  });
+});

@@ -71,3 +71,14 @@ describe('OrderIndex', () => {
     );
   });
 });
+
+describe('OrderIndex edge keys', () => {
+  it('never finds id 0 or -0, which would alias an empty cell', () => {
+    const index = new OrderIndex(4);
+    expect(index.get(0)).toBe(-1);
+    index.set(1, 5);
+    index.delete(1);
+    expect(index.get(0)).toBe(-1);
+    expect(index.get(-0)).toBe(-1);
+  });
+});
