@@ -1,11 +1,11 @@
-// Human-facing text of `crucible start`. It goes to stderr so that stdout carries nothing but
-// JSON lines and can be piped into another program.
-import type { ListedInstrument } from './default-instruments.js';
+// Human-facing text of `crucible console` and `crucible start`. It goes to stderr so that stdout
+// carries only what a program reading it needs (JSON events; the venue's one startup line).
+import type { ListedInstrument } from '../venue/instruments.js';
 
-export function banner(listings: readonly ListedInstrument[]): string {
+export function banner(listings: readonly ListedInstrument[], title = 'Crucible matching engine'): string {
   const width = Math.max(6, ...listings.map((l) => l.instrument.symbol.length));
   const rows = listings.map((l) => `  ${l.instrument.symbol.padEnd(width)}  ${l.assetClass.padEnd(6)}  tick ${l.instrument.tickSize.padEnd(8)}  lot ${l.instrument.lotSize}`);
-  return ['Crucible matching engine', `${listings.length} instruments:`, ...rows, ''].join('\n');
+  return [title, `${listings.length} instruments:`, ...rows, ''].join('\n');
 }
 
 export const CONSOLE_HELP = `Engine console: one JSON command per line; events come back as JSON lines on stdout.

@@ -2,11 +2,13 @@
 // The `crucible` command.
 import { Command } from 'commander';
 import { banner, CONSOLE_HELP } from './banner.js';
-import { DEFAULT_INSTRUMENTS, DEFAULT_LISTINGS } from './default-instruments.js';
 import { EngineConsole, runEngineConsole } from './engine-console.js';
+import { startVenue } from './start-venue.js';
+import { createReflector } from '../fix/reflector.js';
+import { DEFAULT_INSTRUMENTS, DEFAULT_LISTINGS } from '../venue/instruments.js';
 
-async function start(): Promise<void> {
-  // A reader that goes away (`crucible start | head`) ends the session; it is not an error.
+async function engineConsole(): Promise<void> {
+  // A reader that goes away (`crucible console | head`) ends the session; it is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
@@ -20,18 +22,90 @@ async function start(): Promise<void> {
   await runEngineConsole(new EngineConsole(DEFAULT_INSTRUMENTS, Date.now), process.stdin, process.stdout);
 }
 
+interface FixReflectorOptions {
+  readonly port: string;
+  readonly sender: string;
+  readonly log?: boolean;
+}
+
+async function fixReflector(options: FixReflectorOptions): Promise<void> {
+  const port = Number(options.port);
+  if (!/^\d+$/.test(options.port) || port > 65535) {
+    process.stderr.write(`crucible fix-reflector: --port must be 0..65535, got ${options.port}\n`);
+    process.exit(2);
+  }
+  const show = (raw: Buffer): string => raw.toString('latin1').split('\x01').join('|');
+  const { acceptor } = createReflector({
+    senderCompID: options.sender,
+    acceptor: {
+      onEvent: (text) => options.log && process.stderr.write(`acceptor: ${text}\n`),
+      ...(options.log
+        ? {
+            logFor: (id) => ({
+              onIncoming: (raw) => process.stderr.write(`${id.beginString} ${id.targetCompID} > ${show(raw)}\n`),
+              onOutgoing: (raw) => process.stderr.write(`${id.beginString} ${id.targetCompID} < ${show(raw)}\n`),
+              onEvent: (text) => process.stderr.write(`${id.beginString} ${id.targetCompID}: ${text}\n`),
+            }),
+          }
+        : {}),
+    },
+  });
+  let bound: number;
+  try {
+    bound = await acceptor.listen(port);
+  } catch (e) {
+    process.stderr.write(`crucible fix-reflector: cannot listen on 127.0.0.1:${port}: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`fix-reflector listening on 127.0.0.1:${bound} (SenderCompID ${options.sender}; TW42 on FIX.4.2, TW44 on FIX.4.4)\n`);
+  const stop = (): void => {
+    void acceptor.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 const program = new Command()
   .name('crucible')
-  .description('A local trading venue: matching engine (FIX gateway, journal, server and dashboard to come).')
+  .description('A local trading venue: matching engine and FIX gateway (journal, server and dashboard to come).')
   .showHelpAfterError();
 
 program
   .command('start')
-  .summary('start the venue and its engine console')
+  .summary('run the venue: FIX gateway on 127.0.0.1:9878, the default instruments')
   .description(
-    'start the venue with the default instruments and an engine console: JSON commands on stdin, ' +
+    'run the venue until Ctrl-C or SIGTERM: a FIX 4.2/4.4 acceptor (SenderCompID CRUCIBLE, any client CompID) ' +
+      'in front of the matching engine. Prints one line on stdout saying where it listens and what trades; ' +
+      'the instrument table and session events go to stderr. On SIGINT/SIGTERM every session is logged out ' +
+      'and the process exits 0. Flags override the --config file',
+  )
+  .option('--fix-port <port>', 'TCP port of the FIX acceptor; 0 picks a free one (default 9878)')
+  .option('--fix-host <host>', 'interface to listen on (default 127.0.0.1)')
+  .option('--sender-comp-id <compId>', "the venue's SenderCompID (default CRUCIBLE)")
+  .option('--config <file>', 'venue config (JSON): fix settings, allowed clients, instruments, self-trade prevention')
+  .action(startVenue);
+
+program
+  .command('console')
+  .summary('the engine console: JSON commands on stdin, engine events on stdout')
+  .description(
+    'the matching engine with the default instruments and no network: JSON commands on stdin, ' +
       'JSON events on stdout, banner and help on stderr; ends at end of input or on Ctrl-C',
   )
-  .action(start);
+  .action(engineConsole);
+
+program
+  .command('fix-reflector')
+  .summary("run the FIX reflector of QuickFIX's acceptance transcripts")
+  .description(
+    'accept FIX sessions on 127.0.0.1 and echo NewOrderSingle and SecurityDefinition back, as the application ' +
+      "QuickFIX's acceptance transcripts are written against: SenderCompID ISLD (or --sender), counterparty TW42 on " +
+      'FIX.4.2 and TW44 on FIX.4.4, sequence numbers reset on every logon, messages validated against the data ' +
+      'dictionaries. Prints the port it listens on; ends on Ctrl-C',
+  )
+  .requiredOption('--port <port>', 'TCP port on 127.0.0.1; 0 picks a free one')
+  .option('--sender <compId>', 'the acceptor SenderCompID', 'ISLD')
+  .option('--log', 'print every message and session event on stderr')
+  .action(fixReflector);
 
 await program.parseAsync(process.argv);

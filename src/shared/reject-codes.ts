@@ -1,5 +1,5 @@
 // Stable reject codes, one range per pipeline stage so a reject tells where it came from:
-//   1xxx  input at the edges (decimal prices and quantities, malformed values)
+//   1xxx  input at the edges (decimal prices and quantities, malformed or unsupported values, ClOrdIDs)
 //   2xxx  pre-trade risk (venue)
 //   3xxx  matching engine (instrument rules, order rules, unknown orders)
 // Codes never change meaning once published; new codes are appended.
@@ -10,6 +10,9 @@ export const RejectCode = {
   PriceNotOnTick: 1002,
   QtyNotOnLot: 1003,
   DecimalOutOfRange: 1004,
+  MissingField: 1005,
+  UnsupportedValue: 1006,
+  DuplicateClOrdId: 1007,
 
   // 3xxx: matching engine
   UnknownSymbol: 3001,
@@ -43,6 +46,9 @@ const reasons: Record<RejectCode, string> = {
   1002: 'price is not a multiple of the instrument tick size',
   1003: 'quantity is not a multiple of the instrument lot size',
   1004: 'value is too large or too small to represent exactly',
+  1005: 'a field the request needs is missing',
+  1006: 'the venue does not support this value',
+  1007: 'ClOrdID is already in use in this session',
 
   3001: 'unknown symbol',
   3002: 'side must be buy or sell',

@@ -1,4 +1,4 @@
-// Drives the built `crucible start` as a real process: JSON lines on stdin, JSON lines on stdout.
+// Drives the built `crucible console` as a real process: JSON lines on stdin, JSON lines on stdout.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
@@ -45,16 +45,16 @@ beforeAll(() => {
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
 });
 
-describe('crucible start (engine console)', () => {
+describe('crucible console (engine console)', () => {
   it('prints the banner with the default instruments and exits 0 at end of input', async () => {
-    const run = await runCli(['start'], []);
+    const run = await runCli(['console'], []);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
     for (const symbol of ['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA', 'BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT']) expect(run.stderr).toContain(symbol);
   });
 
   it('rests a limit order and shows it in the book, prices as decimals', async () => {
-    const run = await runCli(['start'], [
+    const run = await runCli(['console'], [
       order({ symbol: 'AAPL', orderId: 1, side: 'buy', price: '101.25', qty: '100' }),
       JSON.stringify({ kind: 'book', symbol: 'AAPL' }),
     ]);
@@ -68,7 +68,7 @@ describe('crucible start (engine console)', () => {
   });
 
   it('matches a crossing order at the resting price, with fractional lots', async () => {
-    const run = await runCli(['start'], [
+    const run = await runCli(['console'], [
       order({ symbol: 'BTCUSDT', orderId: 1, account: 7, side: 'sell', price: '65000.50', qty: '0.25' }),
       order({ symbol: 'BTCUSDT', orderId: 2, account: 8, side: 'buy', price: '65010', qty: '0.10001' }),
     ]);
@@ -96,7 +96,7 @@ describe('crucible start (engine console)', () => {
   });
 
   it('answers malformed lines with a coded error and keeps going', async () => {
-    const run = await runCli(['start'], [
+    const run = await runCli(['console'], [
       'this is not json',
       JSON.stringify({ kind: 'launch' }),
       order({ symbol: 'AAPL', orderId: 1, side: 'buy', price: '101.255', qty: '1' }),
@@ -117,7 +117,7 @@ describe('crucible start (engine console)', () => {
   });
 
   it('exits 0 on SIGTERM while waiting for input', async () => {
-    const child = spawn(process.execPath, [cli, 'start'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'console'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     // The banner is written once the console is set up, signal handlers included.
     await once(child.stderr, 'data');
     child.kill('SIGTERM');
@@ -129,6 +129,7 @@ describe('crucible start (engine console)', () => {
     const run = await runCli(['--help'], []);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Usage: crucible/);
-    expect(run.stdout).toMatch(/start\s+start the venue/);
+    expect(run.stdout).toMatch(/start \[options\]\s+run the venue/);
+    expect(run.stdout).toMatch(/console\s+the engine console/);
   });
 });

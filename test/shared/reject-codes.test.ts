@@ -7,6 +7,9 @@ const PUBLISHED: Record<keyof typeof RejectCode, number> = {
   PriceNotOnTick: 1002,
   QtyNotOnLot: 1003,
   DecimalOutOfRange: 1004,
+  MissingField: 1005,
+  UnsupportedValue: 1006,
+  DuplicateClOrdId: 1007,
   UnknownSymbol: 3001,
   InvalidSide: 3002,
   InvalidQty: 3003,
@@ -32,7 +35,7 @@ const PUBLISHED: Record<keyof typeof RejectCode, number> = {
 };
 
 // Which pipeline stage owns each code; the thousands digit must say the same.
-const EDGE = new Set<string>(['InvalidDecimal', 'PriceNotOnTick', 'QtyNotOnLot', 'DecimalOutOfRange']);
+const EDGE = new Set<string>(['InvalidDecimal', 'PriceNotOnTick', 'QtyNotOnLot', 'DecimalOutOfRange', 'MissingField', 'UnsupportedValue', 'DuplicateClOrdId']);
 const stageRange = (name: string): [number, number] => (EDGE.has(name) ? [1000, 1999] : [3000, 3999]);
 
 describe('reject codes', () => {

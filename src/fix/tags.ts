@@ -1,0 +1,233 @@
+// FIX tag numbers used by the codec, the session layer and the venue's FIX application.
+// Names follow the FIX specification's field names so a reader can look them up directly.
+
+export const Tag = {
+  // Standard header and trailer
+  BeginString: 8,
+  BodyLength: 9,
+  CheckSum: 10,
+  MsgSeqNum: 34,
+  MsgType: 35,
+  PossDupFlag: 43,
+  SenderCompID: 49,
+  SenderSubID: 50,
+  SendingTime: 52,
+  TargetCompID: 56,
+  TargetSubID: 57,
+  Signature: 89,
+  SecureDataLen: 90,
+  SecureData: 91,
+  SignatureLength: 93,
+  PossResend: 97,
+  OnBehalfOfCompID: 115,
+  OrigSendingTime: 122,
+  DeliverToCompID: 128,
+  OnBehalfOfSubID: 116,
+  DeliverToSubID: 129,
+  SenderLocationID: 142,
+  TargetLocationID: 143,
+  OnBehalfOfLocationID: 144,
+  DeliverToLocationID: 145,
+  XmlDataLen: 212,
+  XmlData: 213,
+  MessageEncoding: 347,
+  LastMsgSeqNumProcessed: 369,
+  OnBehalfOfSendingTime: 370,
+  NoHops: 627,
+  HopCompID: 628,
+  HopSendingTime: 629,
+  HopRefID: 630,
+  ApplVerID: 1128,
+  CstmApplVerID: 1129,
+
+  // Session (admin) messages
+  BeginSeqNo: 7,
+  EndSeqNo: 16,
+  NewSeqNo: 36,
+  RefSeqNum: 45,
+  Text: 58,
+  RawDataLength: 95,
+  RawData: 96,
+  EncryptMethod: 98,
+  HeartBtInt: 108,
+  TestReqID: 112,
+  GapFillFlag: 123,
+  ResetSeqNumFlag: 141,
+  EncodedTextLen: 354,
+  EncodedText: 355,
+  RefTagID: 371,
+  RefMsgType: 372,
+  SessionRejectReason: 373,
+  BusinessRejectRefID: 379,
+  BusinessRejectReason: 380,
+  MaxMessageSize: 383,
+  NoMsgTypes: 384,
+  MsgDirection: 385,
+  TestMessageIndicator: 464,
+  Username: 553,
+  Password: 554,
+  NextExpectedMsgSeqNum: 789,
+  DefaultApplVerID: 1137,
+
+  // Orders and executions
+  Account: 1,
+  AvgPx: 6,
+  ClOrdID: 11,
+  Commission: 12,
+  CumQty: 14,
+  Currency: 15,
+  ExecID: 17,
+  ExecInst: 18,
+  ExecRefID: 19,
+  ExecTransType: 20,
+  HandlInst: 21,
+  SecurityIDSource: 22,
+  LastMkt: 30,
+  LastPx: 31,
+  LastQty: 32,
+  LastShares: 32,
+  OrderID: 37,
+  OrderQty: 38,
+  OrdStatus: 39,
+  OrdType: 40,
+  OrigClOrdID: 41,
+  OrigTime: 42,
+  Price: 44,
+  SecurityID: 48,
+  Side: 54,
+  Symbol: 55,
+  TimeInForce: 59,
+  TransactTime: 60,
+  SettlType: 63,
+  SettlDate: 64,
+  SymbolSfx: 65,
+  ListID: 66,
+  NoOrders: 73,
+  TradeDate: 75,
+  StopPx: 99,
+  ExDestination: 100,
+  CxlRejReason: 102,
+  OrdRejReason: 103,
+  MinQty: 110,
+  MaxFloor: 111,
+  ExpireTime: 126,
+  ExecType: 150,
+  LeavesQty: 151,
+  SecurityType: 167,
+  EffectiveTime: 168,
+  MaturityMonthYear: 200,
+  PutOrCall: 201,
+  StrikePrice: 202,
+  MaturityDay: 205,
+  SecurityExchange: 207,
+  ExpireDate: 432,
+  CxlRejResponseTo: 434,
+  MultiLegReportingType: 442,
+  NoPartyIDs: 453,
+  PartyID: 448,
+  PartyIDSource: 447,
+  PartyRole: 452,
+  NoTradingSessions: 386,
+  TradingSessionID: 336,
+  MassCancelRequestType: 530,
+  MassCancelResponse: 531,
+  MassCancelRejectReason: 532,
+  TotalAffectedOrders: 533,
+  SecondaryOrderID: 198,
+  LastLiquidityInd: 851,
+
+  // Market data
+  MDReqID: 262,
+  SubscriptionRequestType: 263,
+  MarketDepth: 264,
+  MDUpdateType: 265,
+  NoMDEntryTypes: 267,
+  NoMDEntries: 268,
+  MDEntryType: 269,
+  MDEntryPx: 270,
+  MDEntrySize: 271,
+  MDEntryDate: 272,
+  MDEntryTime: 273,
+  MDUpdateAction: 279,
+  MDEntryID: 278,
+  MDReqRejReason: 281,
+  NoRelatedSym: 146,
+
+  // Security definition
+  UnderlyingSymbol: 311,
+  SecurityReqID: 320,
+  SecurityResponseID: 322,
+  SecurityResponseType: 323,
+  TotalNumSecurities: 393,
+} as const;
+
+export type TagNumber = (typeof Tag)[keyof typeof Tag];
+
+/** The three fields every FIX message must start with, in this order. */
+export const FIRST_THREE_TAGS: readonly number[] = [Tag.BeginString, Tag.BodyLength, Tag.MsgType];
+
+/**
+ * The fields QuickFIX always treats as header fields, whatever the dictionary says (its
+ * Message::isHeaderField). The NoHops entries (628-630) are not among them: they are header only
+ * as members of the NoHops group. `sortFieldsForSend` uses this set when no dictionary is at hand.
+ */
+export const STANDARD_HEADER_TAGS: ReadonlySet<number> = new Set([
+  8, 9, 35, 49, 56, 115, 128, 90, 91, 34, 50, 142, 57, 143, 116, 144, 129, 145, 43, 97, 52, 122, 212, 213, 347, 369, 370,
+  627, 1128, 1129,
+]);
+
+/** The standard trailer fields: SignatureLength, Signature, CheckSum. */
+export const STANDARD_TRAILER_TAGS: ReadonlySet<number> = new Set([93, 89, 10]);
+
+/**
+ * DATA fields and the LENGTH field that must precede each (FIX 4.2 and 4.4). A DATA value may
+ * contain SOH, so the parser takes exactly the declared number of bytes instead of scanning for
+ * the next SOH.
+ */
+export const LENGTH_TAG_OF_DATA_TAG: ReadonlyMap<number, number> = new Map([
+  [89, 93],
+  [91, 90],
+  [96, 95],
+  [213, 212],
+  [349, 348],
+  [351, 350],
+  [353, 352],
+  [355, 354],
+  [357, 356],
+  [359, 358],
+  [361, 360],
+  [363, 362],
+  [365, 364],
+  [446, 445],
+  [619, 618],
+  [622, 621],
+]);
+
+/** MsgType (35) values of the session-level (admin) messages. */
+export const MsgType = {
+  Heartbeat: '0',
+  TestRequest: '1',
+  ResendRequest: '2',
+  Reject: '3',
+  SequenceReset: '4',
+  Logout: '5',
+  ExecutionReport: '8',
+  OrderCancelReject: '9',
+  Logon: 'A',
+  NewOrderSingle: 'D',
+  OrderCancelRequest: 'F',
+  OrderCancelReplaceRequest: 'G',
+  OrderStatusRequest: 'H',
+  BusinessMessageReject: 'j',
+  SecurityDefinitionRequest: 'c',
+  SecurityDefinition: 'd',
+  MarketDataRequest: 'V',
+  MarketDataSnapshotFullRefresh: 'W',
+  MarketDataIncrementalRefresh: 'X',
+  MarketDataRequestReject: 'Y',
+  OrderMassCancelRequest: 'q',
+  OrderMassCancelReport: 'r',
+} as const;
+
+/** Admin message types: the session layer handles these itself and never passes them to the application. */
+export const ADMIN_MSG_TYPES: ReadonlySet<string> = new Set(['0', '1', '2', '3', '4', '5', 'A']);

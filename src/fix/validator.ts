@@ -1,0 +1,340 @@
+// Session-level validation of a parsed message against a data dictionary, reproducing QuickFIX's
+// Message::setString (structure and repeating groups) and DataDictionary::validate (the checks and
+// the order in which the first failure is chosen). The first failure becomes the session Reject:
+//
+// 1. a header field after the body, or a body field after the trailer  → 14, the first such tag
+// 2. MsgType not in the dictionary                                    → 11
+// 3. required fields: header (by tag), trailer, body (by tag), then group entries → 1
+// 4. every field of the header, then the trailer, then the body, each part in QuickFIX's sorted
+//    order (8, 9, 35 first in the header; ascending tags elsewhere; repeats stay adjacent):
+//    repeated tag → 13, empty value → 4, data format → 6, enum value → 5, unknown tag → 0,
+//    and for body fields: not in this message → 2, NumInGroup count ≠ entries → 16.
+//
+// Like QuickFIX (C++), fields inside repeating groups are checked only for presence of required
+// members: their values, formats and tags are not validated, and nested group counts are not
+// compared. BeginString is the session's to check (QuickFIX answers it with a Logout, not a Reject).
+import type { FixDictionary, GroupDef } from './dictionary.js';
+import { parseUtcTimestamp } from './encoder.js';
+import type { FixMessage } from './fix-message.js';
+import { SESSION_REJECT_TEXT, SessionRejectReason, sessionReject, type SessionRejectInfo } from './reject-reasons.js';
+import { Tag } from './tags.js';
+
+export type { SessionRejectInfo } from './reject-reasons.js';
+
+/** QuickFIX session settings that change validation, with QuickFIX's defaults. */
+export interface ValidationOptions {
+  /** ValidateFieldsOutOfOrder (default true): header after body, or body after trailer → 14. */
+  checkFieldsOutOfOrder?: boolean;
+  /** ValidateFieldsHaveValues (default true): an empty value → 4. */
+  checkFieldsHaveValues?: boolean;
+  /** ValidateUserDefinedFields (default true): tags ≥ 5000 must be in the dictionary. */
+  checkUserDefinedFields?: boolean;
+  /** AllowUnknownMsgFields (default false): tags < 5000 that the dictionary lacks are let through. */
+  allowUnknownMessageFields?: boolean;
+  /**
+   * Not a QuickFIX (C++) check: reject a group entry that does not start with the group's
+   * delimiter field → 15 "Repeating group fields out of order" (QuickFIX/J does this). Default false.
+   */
+  checkGroupDelimiters?: boolean;
+}
+
+const USER_MIN = 5000;
+
+/** Entries of each repeating group found in one field map (message body, header, or a group entry). */
+type GroupEntries = Map<number, GroupEntry[]>;
+
+interface GroupEntry {
+  /** Tags set in this entry (group members only; nested entries are in `groups`). */
+  tags: Set<number>;
+  groups: GroupEntries;
+}
+
+/** A message split the way QuickFIX's Message::setString splits it. */
+interface Structure {
+  header: number[];
+  body: number[];
+  trailer: number[];
+  headerGroups: GroupEntries;
+  bodyGroups: GroupEntries;
+  /** First tag found out of header/body/trailer order, or undefined. */
+  outOfOrderTag: number | undefined;
+  /** First field that started a group entry without being the delimiter, or undefined. */
+  entryWithoutDelimiter: number | undefined;
+}
+
+export function validateMessage(msg: FixMessage, dict: FixDictionary, options: ValidationOptions = {}): SessionRejectInfo | undefined {
+  const checkOrder = options.checkFieldsOutOfOrder ?? true;
+  const checkValues = options.checkFieldsHaveValues ?? true;
+  const checkUserDefined = options.checkUserDefinedFields ?? true;
+  const allowUnknown = options.allowUnknownMessageFields ?? false;
+
+  const msgType = msg.msgType;
+  const s = splitMessage(msg, dict, msgType);
+
+  if (checkOrder && s.outOfOrderTag !== undefined) {
+    return sessionReject(SessionRejectReason.TagSpecifiedOutOfRequiredOrder, s.outOfOrderTag);
+  }
+  if (options.checkGroupDelimiters && s.entryWithoutDelimiter !== undefined) {
+    return {
+      reason: SessionRejectReason.RepeatingGroupFieldsOutOfOrder,
+      refTagId: s.entryWithoutDelimiter,
+      text: SESSION_REJECT_TEXT[SessionRejectReason.RepeatingGroupFieldsOutOfOrder],
+    };
+  }
+  const def = dict.message(msgType);
+  if (def === undefined) return sessionReject(SessionRejectReason.InvalidMsgType);
+
+  const missing = firstMissingRequired(msg, dict, s, def.requiredFields, def.groups);
+  if (missing !== undefined) return sessionReject(SessionRejectReason.RequiredTagMissing, missing);
+
+  const checkField = (i: number, inBody: boolean): SessionRejectInfo | undefined => {
+    const tag = msg.tagAt(i);
+    if (checkValues && msg.valueLengthAt(i) === 0) return sessionReject(SessionRejectReason.TagSpecifiedWithoutAValue, tag);
+    const field = dict.field(tag);
+    if (field !== undefined) {
+      const value = msg.valueAt(i);
+      if (!hasValidFormat(field.type, value)) return sessionReject(SessionRejectReason.IncorrectDataFormatForValue, tag);
+      if (field.values !== undefined && !dict.isValidValue(tag, value)) return sessionReject(SessionRejectReason.ValueIsIncorrect, tag);
+    }
+    const checkTag = tag < USER_MIN ? !allowUnknown : checkUserDefined;
+    if (!checkTag) return undefined;
+    if (field === undefined) return sessionReject(SessionRejectReason.InvalidTagNumber, tag);
+    if (!inBody) return undefined;
+    if (!def.fields.has(tag)) return sessionReject(SessionRejectReason.TagNotDefinedForThisMessageType, tag);
+    if (def.groups.has(tag)) {
+      const entries = s.bodyGroups.get(tag)?.length ?? 0;
+      if (msg.intAt(i) !== entries) return sessionReject(SessionRejectReason.IncorrectNumInGroupCountForRepeatingGroup, tag);
+    }
+    return undefined;
+  };
+
+  const parts: Array<[number[], boolean]> = [
+    [sortHeader(msg, s.header), false],
+    [sortTrailer(msg, s.trailer), false],
+    [sortByTag(msg, s.body), true],
+  ];
+  for (const [fields, inBody] of parts) {
+    let last = 0;
+    for (let k = 0; k < fields.length; k++) {
+      const i = fields[k];
+      const tag = msg.tagAt(i);
+      if (k > 0 && tag === last) return sessionReject(SessionRejectReason.TagAppearsMoreThanOnce, tag);
+      const reject = checkField(i, inBody);
+      if (reject !== undefined) return reject;
+      last = tag;
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure (Message::setString and Message::setGroup)
+
+function splitMessage(msg: FixMessage, dict: FixDictionary, msgType: string): Structure {
+  const s: Structure = {
+    header: [],
+    body: [],
+    trailer: [],
+    headerGroups: new Map(),
+    bodyGroups: new Map(),
+    outOfOrderTag: undefined,
+    entryWithoutDelimiter: undefined,
+  };
+  const bodyGroupDefs = dict.message(msgType)?.groups;
+  let part: 'header' | 'body' | 'trailer' = 'header';
+  const n = msg.fieldCount;
+  let i = 0;
+  while (i < n) {
+    const tag = msg.tagAt(i);
+    if (dict.isHeaderField(tag)) {
+      if (part !== 'header' && s.outOfOrderTag === undefined) s.outOfOrderTag = tag;
+      s.header.push(i++);
+      const g = dict.headerGroups.get(tag);
+      if (g !== undefined) i = readGroup(msg, g, i, s.headerGroups, s);
+    } else if (dict.isTrailerField(tag)) {
+      part = 'trailer';
+      s.trailer.push(i++);
+    } else {
+      if (part === 'trailer' && s.outOfOrderTag === undefined) s.outOfOrderTag = tag;
+      part = 'body';
+      s.body.push(i++);
+      const g = bodyGroupDefs?.get(tag);
+      if (g !== undefined) i = readGroup(msg, g, i, s.bodyGroups, s);
+    }
+  }
+  return s;
+}
+
+/**
+ * Reads the entries of group `def` starting at field `i`; returns the index of the first field
+ * that is not part of the group. As in QuickFIX, an entry starts at the delimiter, or at any
+ * member field when there is no entry yet or the current entry already has that field.
+ */
+function readGroup(msg: FixMessage, def: GroupDef, i: number, into: GroupEntries, s: Structure): number {
+  const n = msg.fieldCount;
+  let entry: GroupEntry | undefined;
+  while (i < n) {
+    const tag = msg.tagAt(i);
+    const member = def.fields.has(tag);
+    if (tag === def.delimiter || (member && (entry === undefined || entry.tags.has(tag)))) {
+      if (tag !== def.delimiter && s.entryWithoutDelimiter === undefined) s.entryWithoutDelimiter = tag;
+      entry = { tags: new Set(), groups: new Map() };
+      const list = into.get(def.countTag);
+      if (list === undefined) into.set(def.countTag, [entry]);
+      else list.push(entry);
+    } else if (!member || entry === undefined) {
+      return i;
+    }
+    entry.tags.add(tag);
+    i++;
+    const nested = def.groups.get(tag);
+    if (nested !== undefined) i = readGroup(msg, nested, i, entry.groups, s);
+  }
+  return i;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Required fields (DataDictionary::checkHasRequired)
+
+function firstMissingRequired(
+  msg: FixMessage,
+  dict: FixDictionary,
+  s: Structure,
+  bodyRequired: ReadonlySet<number>,
+  bodyGroupDefs: ReadonlyMap<number, GroupDef>,
+): number | undefined {
+  const tagsOf = (indices: number[]): Set<number> => new Set(indices.map((i) => msg.tagAt(i)));
+  const header = tagsOf(s.header);
+  for (const tag of ascending(dict.headerFields.keys())) if (dict.headerFields.get(tag) && !header.has(tag)) return tag;
+  const trailer = tagsOf(s.trailer);
+  for (const tag of ascending(dict.trailerFields.keys())) if (dict.trailerFields.get(tag) && !trailer.has(tag)) return tag;
+  const body = tagsOf(s.body);
+  for (const tag of ascending(bodyRequired)) if (!body.has(tag)) return tag;
+  return firstMissingInGroups(s.bodyGroups, bodyGroupDefs);
+}
+
+function firstMissingInGroups(groups: GroupEntries, defs: ReadonlyMap<number, GroupDef>): number | undefined {
+  for (const countTag of ascending(groups.keys())) {
+    const def = defs.get(countTag);
+    if (def === undefined) continue;
+    const required = ascending(def.requiredFields);
+    for (const entry of groups.get(countTag)!) {
+      for (const tag of required) if (!entry.tags.has(tag)) return tag;
+      const nested = firstMissingInGroups(entry.groups, def.groups);
+      if (nested !== undefined) return nested;
+    }
+  }
+  return undefined;
+}
+
+function ascending(tags: Iterable<number>): number[] {
+  return [...tags].sort((a, b) => a - b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// QuickFIX's field orders (message_order): header 8, 9, 35 then by tag; trailer by tag, CheckSum
+// last; body by tag. Stable, so repeats stay adjacent in wire order.
+
+function headerRank(tag: number): number {
+  return tag === Tag.BeginString ? 1 : tag === Tag.BodyLength ? 2 : tag === Tag.MsgType ? 3 : 0;
+}
+
+function sortHeader(msg: FixMessage, indices: number[]): number[] {
+  return [...indices].sort((a, b) => {
+    const ta = msg.tagAt(a);
+    const tb = msg.tagAt(b);
+    const ra = headerRank(ta);
+    const rb = headerRank(tb);
+    if (ra !== 0 || rb !== 0) {
+      if (ra !== 0 && rb !== 0) return ra - rb || a - b;
+      return ra !== 0 ? -1 : 1;
+    }
+    return ta - tb || a - b;
+  });
+}
+
+function sortTrailer(msg: FixMessage, indices: number[]): number[] {
+  return [...indices].sort((a, b) => {
+    const ta = msg.tagAt(a);
+    const tb = msg.tagAt(b);
+    if (ta === Tag.CheckSum || tb === Tag.CheckSum) {
+      if (ta === tb) return a - b;
+      return ta === Tag.CheckSum ? 1 : -1;
+    }
+    return ta - tb || a - b;
+  });
+}
+
+function sortByTag(msg: FixMessage, indices: number[]): number[] {
+  return [...indices].sort((a, b) => msg.tagAt(a) - msg.tagAt(b) || a - b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data formats (QuickFIX's FieldConvertors)
+
+const INT = /^-?\d+$/;
+const DECIMAL = /^-?(?:\d+\.?\d*|\.\d+)$/;
+
+/** Whether `value` converts to `type` the way QuickFIX's field convertors accept it. */
+export function hasValidFormat(type: string, value: string): boolean {
+  switch (type) {
+    case 'INT':
+    case 'NUMINGROUP':
+    case 'SEQNUM':
+    case 'LENGTH':
+    case 'DAYOFMONTH':
+      return INT.test(value);
+    case 'PRICE':
+    case 'AMT':
+    case 'QTY':
+    case 'FLOAT':
+    case 'PRICEOFFSET':
+    case 'PERCENTAGE':
+      return DECIMAL.test(value);
+    case 'CHAR':
+      return value.length === 1;
+    case 'BOOLEAN':
+      return value === 'Y' || value === 'N';
+    case 'UTCTIMESTAMP':
+      return parseUtcTimestamp(value) !== undefined;
+    case 'UTCTIMEONLY':
+      return isUtcTimeOnly(value);
+    case 'UTCDATE':
+    case 'UTCDATEONLY':
+      return isUtcDate(value);
+    default:
+      return true;
+  }
+}
+
+function digitsAt(s: string, start: number, count: number): boolean {
+  for (let i = start; i < start + count; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function num(s: string, start: number, count: number): number {
+  return Number(s.slice(start, start + count));
+}
+
+/** Up to nine fraction digits after a '.', or none at all, as QuickFIX's time convertors accept. */
+function fractionOk(s: string, at: number): boolean {
+  if (s.length === at) return true;
+  return s[at] === '.' && digitsAt(s, at + 1, s.length - at - 1);
+}
+
+function isUtcTimeOnly(s: string): boolean {
+  if (s.length < 8 || s.length > 18) return false;
+  if (!digitsAt(s, 0, 2) || s[2] !== ':' || !digitsAt(s, 3, 2) || s[5] !== ':' || !digitsAt(s, 6, 2)) return false;
+  if (num(s, 0, 2) > 23 || num(s, 3, 2) > 59 || num(s, 6, 2) > 60) return false;
+  return fractionOk(s, 8);
+}
+
+function isUtcDate(s: string): boolean {
+  if (s.length !== 8 || !digitsAt(s, 0, 8)) return false;
+  const month = num(s, 4, 2);
+  const day = num(s, 6, 2);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}

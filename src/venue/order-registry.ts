@@ -1,0 +1,226 @@
+// What the venue remembers about orders between FIX messages: which session owns an engine order
+// and under which ClOrdIDs, the fields as the client entered them (reports repeat them), and the
+// running fill totals from which reports take CumQty, LeavesQty and AvgPx.
+//
+// ClOrdIDs are unique per session: once a session has used one (on an order, a cancel, a replace
+// or a request that was rejected) it stays taken while the venue remembers it. Live orders are
+// always remembered; done orders and the ClOrdIDs of rejected requests are kept, oldest first
+// out, up to `recentLimit`, so a late cancel gets "too late" rather than "unknown" and a status
+// request still finds a fill, without memory growing for ever.
+import type { Instrument, OrderType, Side, TimeInForce } from '../engine/index.js';
+import { parseStep } from '../shared/decimal.js';
+
+/** OrdStatus (39) values the venue reports. */
+export const OrdStatus = {
+  New: '0',
+  PartiallyFilled: '1',
+  Filled: '2',
+  Canceled: '4',
+  /** FIX 4.2 only, on the report of a replace. */
+  Replaced: '5',
+  Rejected: '8',
+  Expired: 'C',
+} as const;
+export type OrdStatus = (typeof OrdStatus)[keyof typeof OrdStatus];
+
+export interface OrderRecord {
+  /** Engine order id, reported as OrderID (37). */
+  readonly orderId: number;
+  /** The session that entered the order; its reports go there. */
+  readonly sessionKey: string;
+  /** Account (1) as the client sent it; undefined when the session's CompID stood in. */
+  readonly account: string | undefined;
+  readonly accountId: number;
+  readonly instrument: Instrument;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly tif: TimeInForce;
+  readonly postOnly: boolean;
+  /** MaxFloor (111) in lots; 0 when not an iceberg. */
+  readonly displayQty: number;
+  /** The ClOrdID of the last accepted request (new, replace or cancel). */
+  clOrdID: string;
+  /** Every ClOrdID this order has had, oldest first. */
+  readonly clOrdIDs: string[];
+  /** Limit price in ticks (0 for market and stop orders). */
+  price: number;
+  /** Trigger price in ticks (stop orders; kept after the trigger, as the client entered it). */
+  stopPrice: number;
+  /** OrderQty (38) in lots: the total, filled quantity included. */
+  orderQty: number;
+  leavesQty: number;
+  cumQty: number;
+  /** Σ price × quantity over the fills, in ticks × lots: AvgPx without rounding. */
+  notional: bigint;
+  status: OrdStatus;
+}
+
+export function isDone(record: OrderRecord): boolean {
+  return record.status === OrdStatus.Filled || record.status === OrdStatus.Canceled || record.status === OrdStatus.Expired || record.status === OrdStatus.Rejected;
+}
+
+/** Applies one fill to the running totals. */
+export function recordFill(record: OrderRecord, price: number, qty: number, leavesQty: number, cumQty: number): void {
+  record.notional += BigInt(price) * BigInt(qty);
+  record.leavesQty = leavesQty;
+  record.cumQty = cumQty;
+  record.status = leavesQty === 0 ? OrdStatus.Filled : OrdStatus.PartiallyFilled;
+}
+
+/** OrdStatus of a live order from its fill state. */
+export function workingStatus(record: OrderRecord): OrdStatus {
+  return record.cumQty > 0 ? OrdStatus.PartiallyFilled : OrdStatus.New;
+}
+
+/** Extra decimals AvgPx carries beyond the instrument's tick. */
+export const AVG_PX_EXTRA_DECIMALS = 4;
+
+/**
+ * Average fill price as a decimal: exact from the integer totals, rounded half up to the tick's
+ * decimals plus AVG_PX_EXTRA_DECIMALS, trailing zeros trimmed but never below the tick's decimals
+ * ("101.25", "101.2533", "0" before any fill).
+ */
+export function averagePrice(notional: bigint, cumQty: number, tickSize: string): string {
+  if (cumQty <= 0) return '0';
+  const tick = parseStep(tickSize);
+  if (tick === undefined) throw new RangeError(`not a tick size: ${tickSize}`);
+  // avg × 10^(s+4) = notional × (c / 10^s) × 10^(s+4) / cum = notional × c × 10^4 / cum
+  const numerator = notional * tick.coefficient * 10n ** BigInt(AVG_PX_EXTRA_DECIMALS);
+  const denominator = BigInt(cumQty);
+  const scaled = (2n * numerator + denominator) / (2n * denominator);
+  const decimals = tick.scale + AVG_PX_EXTRA_DECIMALS;
+  const digits = scaled.toString().padStart(decimals + 1, '0');
+  let fraction = digits.slice(digits.length - decimals);
+  const whole = digits.slice(0, digits.length - decimals);
+  while (fraction.length > tick.scale && fraction.endsWith('0')) fraction = fraction.slice(0, -1);
+  return fraction.length === 0 ? whole : `${whole}.${fraction}`;
+}
+
+/** Engine account numbers for account names (Account (1), or a session's CompID). */
+export class AccountDirectory {
+  private readonly ids = new Map<string, number>();
+  private nextId = 1;
+
+  idFor(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
+interface Retired {
+  readonly sessionKey: string;
+  readonly clOrdIDs: readonly string[];
+  readonly orderId?: number;
+}
+
+/** A ClOrdID taken in a session, and the order it names (none for a request that was rejected). */
+interface ClOrdIdEntry {
+  record: OrderRecord | undefined;
+}
+
+export class OrderRegistry {
+  private readonly byOrderId = new Map<number, OrderRecord>();
+  private readonly clOrdIds = new Map<string, Map<string, ClOrdIdEntry>>();
+  private readonly liveBySession = new Map<string, Map<number, OrderRecord>>();
+  /** Done orders and spent ClOrdIDs, oldest first (Map keeps insertion order). */
+  private readonly retired = new Map<number, Retired>();
+  private retiredSeq = 0;
+
+  constructor(private readonly recentLimit = 100_000) {}
+
+  /** Orders the venue is tracking, live and recently done. */
+  get size(): number {
+    return this.byOrderId.size;
+  }
+
+  /** Takes a ClOrdID for a request; false when this session has used it already. */
+  reserveClOrdId(sessionKey: string, clOrdID: string): boolean {
+    const ids = this.idsOf(sessionKey);
+    if (ids.has(clOrdID)) return false;
+    ids.set(clOrdID, { record: undefined });
+    return true;
+  }
+
+  isClOrdIdUsed(sessionKey: string, clOrdID: string): boolean {
+    return this.clOrdIds.get(sessionKey)?.has(clOrdID) ?? false;
+  }
+
+  /** A reserved ClOrdID whose request came to nothing: it stays taken until it ages out. */
+  spendClOrdId(sessionKey: string, clOrdID: string): void {
+    const entry = this.clOrdIds.get(sessionKey)?.get(clOrdID);
+    if (entry === undefined || entry.record !== undefined) return;
+    this.retire({ sessionKey, clOrdIDs: [clOrdID] });
+  }
+
+  /** Starts tracking an order the engine accepted, under its (reserved) ClOrdID. */
+  add(record: OrderRecord): void {
+    this.byOrderId.set(record.orderId, record);
+    this.idsOf(record.sessionKey).set(record.clOrdID, { record });
+    let live = this.liveBySession.get(record.sessionKey);
+    if (live === undefined) this.liveBySession.set(record.sessionKey, (live = new Map()));
+    live.set(record.orderId, record);
+  }
+
+  /** Gives an order the ClOrdID of an accepted replace or cancel; returns the one it had. */
+  rename(record: OrderRecord, clOrdID: string): string {
+    const previous = record.clOrdID;
+    record.clOrdID = clOrdID;
+    record.clOrdIDs.push(clOrdID);
+    this.idsOf(record.sessionKey).set(clOrdID, { record });
+    return previous;
+  }
+
+  /** The order is filled, cancelled or expired: it leaves the live set and starts to age out. */
+  finish(record: OrderRecord): void {
+    const live = this.liveBySession.get(record.sessionKey);
+    if (live === undefined || !live.delete(record.orderId)) return;
+    if (live.size === 0) this.liveBySession.delete(record.sessionKey);
+    this.retire({ sessionKey: record.sessionKey, clOrdIDs: record.clOrdIDs, orderId: record.orderId });
+  }
+
+  byId(orderId: number): OrderRecord | undefined {
+    return this.byOrderId.get(orderId);
+  }
+
+  /** The order a session knows under this ClOrdID (any ClOrdID it has had). */
+  byClOrdId(sessionKey: string, clOrdID: string): OrderRecord | undefined {
+    return this.clOrdIds.get(sessionKey)?.get(clOrdID)?.record;
+  }
+
+  /** A session's live orders in entry order. */
+  liveOrders(sessionKey: string): OrderRecord[] {
+    return [...(this.liveBySession.get(sessionKey)?.values() ?? [])];
+  }
+
+  private idsOf(sessionKey: string): Map<string, ClOrdIdEntry> {
+    let ids = this.clOrdIds.get(sessionKey);
+    if (ids === undefined) this.clOrdIds.set(sessionKey, (ids = new Map()));
+    return ids;
+  }
+
+  private retire(entry: Retired): void {
+    this.retired.set(++this.retiredSeq, entry);
+    while (this.retired.size > this.recentLimit) {
+      const [key, oldest] = this.retired.entries().next().value as [number, Retired];
+      this.retired.delete(key);
+      this.forget(oldest);
+    }
+  }
+
+  private forget(entry: Retired): void {
+    const ids = this.clOrdIds.get(entry.sessionKey);
+    if (ids !== undefined) {
+      for (const id of entry.clOrdIDs) ids.delete(id);
+      if (ids.size === 0) this.clOrdIds.delete(entry.sessionKey);
+    }
+    if (entry.orderId !== undefined) this.byOrderId.delete(entry.orderId);
+  }
+}
