@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { banner, CONSOLE_HELP } from './banner.js';
 import { EngineConsole, runEngineConsole } from './engine-console.js';
+import { replayJournalCommand } from './replay-journal.js';
 import { startVenue } from './start-venue.js';
 import { createReflector } from '../fix/reflector.js';
 import { DEFAULT_INSTRUMENTS, DEFAULT_LISTINGS } from '../venue/instruments.js';
@@ -67,7 +68,7 @@ async function fixReflector(options: FixReflectorOptions): Promise<void> {
 
 const program = new Command()
   .name('crucible')
-  .description('A local trading venue: matching engine and FIX gateway (journal, server and dashboard to come).')
+  .description('A local trading venue: matching engine, FIX gateway and write-ahead journal (server and dashboard to come).')
   .showHelpAfterError();
 
 program
@@ -76,14 +77,34 @@ program
   .description(
     'run the venue until Ctrl-C or SIGTERM: a FIX 4.2/4.4 acceptor (SenderCompID CRUCIBLE, any client CompID) ' +
       'in front of the matching engine. Prints one line on stdout saying where it listens and what trades; ' +
-      'the instrument table and session events go to stderr. On SIGINT/SIGTERM every session is logged out ' +
-      'and the process exits 0. Flags override the --config file',
+      'a second line says what state it recovered from the data directory, with its state hash; ' +
+      'the instrument table and session events go to stderr. Every command is journaled before it is acknowledged; ' +
+      'on startup the newest snapshot is restored and the journal after it replayed, and FIX sessions continue ' +
+      'their sequence numbers. On SIGINT/SIGTERM it stops taking orders, sends what is due, logs every session out, ' +
+      'writes a snapshot and exits 0. Flags override the --config file',
   )
   .option('--fix-port <port>', 'TCP port of the FIX acceptor; 0 picks a free one (default 9878)')
   .option('--fix-host <host>', 'interface to listen on (default 127.0.0.1)')
   .option('--sender-comp-id <compId>', "the venue's SenderCompID (default CRUCIBLE)")
-  .option('--config <file>', 'venue config (JSON): fix settings, allowed clients, instruments, self-trade prevention')
+  .option('--data-dir <dir>', 'journal, snapshots and FIX session state; created on first start (default ./data)')
+  .option('--fresh', 'start empty on purpose: an existing data directory is moved aside to <dir>.old-<time>')
+  .option('--fsync <mode>', 'batch: acknowledge once an fsync covers the command (default); off: once written (survives kill -9, not a power cut)')
+  .option('--config <file>', 'venue config (JSON): fix settings, allowed clients, instruments, self-trade prevention, dataDir, durability')
   .action(startVenue);
+
+program
+  .command('replay-journal')
+  .summary("rebuild the books from a venue's journal; print their state hash and a summary")
+  .description(
+    'replay a data directory (or a bare journal directory) through the venue\'s apply path: the newest snapshot ' +
+      'that checks out, then every journal record after it (--from-scratch: every record from the first). Prints ' +
+      'the state hash, the number of records, trades, and resting orders per symbol. Read-only: a torn tail is ' +
+      'reported and left alone; a journal damaged before its end is an error (exit 1)',
+  )
+  .argument('<dir>', 'the data directory (or its journal/ directory)')
+  .option('--from-scratch', 'ignore snapshots and replay every record')
+  .option('--json', 'print the summary as one JSON object')
+  .action((dir: string, options: { fromScratch?: boolean; json?: boolean }) => replayJournalCommand(dir, options));
 
 program
   .command('console')

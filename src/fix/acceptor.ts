@@ -45,6 +45,41 @@ export type CloseReason =
 /** Ends of a connection that are part of normal operation, not refusals. */
 const ORDINARY_CLOSE: ReadonlySet<CloseReason> = new Set(['session', 'peer', 'error', 'shutdown']);
 
+/**
+ * Holds socket writes until the end of the event-loop turn, then runs `beforeRelease` and lets them
+ * all go. A venue whose message store writes in batches passes its store's flush there: a message
+ * then reaches the store's file before it reaches the counterparty, so a process killed mid-turn
+ * can never have sent a sequence number it will hand out again after the restart. It also turns a
+ * burst of reports into one write per connection.
+ */
+export class WriteBatcher {
+  private readonly corked = new Set<Socket>();
+  private scheduled = false;
+
+  constructor(private readonly beforeRelease: () => void = () => {}) {}
+
+  hold(socket: Socket): void {
+    if (!this.corked.has(socket)) {
+      socket.cork();
+      this.corked.add(socket);
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.release());
+  }
+
+  release(): void {
+    this.scheduled = false;
+    try {
+      this.beforeRelease();
+    } finally {
+      // end() and destroy() deal with a socket's corked data themselves; uncorking a closed one is harmless.
+      for (const socket of this.corked) socket.uncork();
+      this.corked.clear();
+    }
+  }
+}
+
 export interface ConnectionEvents {
   onEvent?(text: string): void;
   /** After each frame handed to the attached session. */
@@ -80,6 +115,7 @@ export class FixConnection {
     /** Called for every frame while no session is attached. */
     private readonly onUnattachedFrame: (conn: FixConnection, message: FixMessage | null, garbledReason?: string) => void,
     private readonly events: ConnectionEvents = {},
+    private readonly batcher?: WriteBatcher,
   ) {
     this.framer = new FixFramer({ maxMessageSize });
     socket.setNoDelay(true);
@@ -109,6 +145,7 @@ export class FixConnection {
 
   write(data: Buffer): void {
     if (this.closed) return;
+    this.batcher?.hold(this.socket);
     this.socket.write(data);
     if (this.socket.writableLength > this.maxWriteBufferBytes) {
       this.events.onEvent?.(`slow consumer: ${this.socket.writableLength} bytes unsent, disconnecting`);
@@ -210,6 +247,8 @@ export interface AcceptorOptions {
   readonly maxWriteBufferBytes?: number;
   /** How long a new connection has to log on; defaults to the smallest session logonTimeout. */
   readonly logonTimeoutMs?: number;
+  /** Socket writes wait for the end of the turn and this hook (see WriteBatcher). */
+  readonly beforeSocketWrites?: () => void;
 }
 
 interface Template {
@@ -231,6 +270,7 @@ export class FixAcceptor {
   private readonly maxMessageSize: number;
   private server: Server | null = null;
   private listeningPort = 0;
+  private readonly batcher: WriteBatcher | undefined;
   /** Connections the acceptor refused or cut off (not ordinary logouts and drops), by reason. */
   readonly refused = new Map<CloseReason, number>();
 
@@ -243,6 +283,7 @@ export class FixAcceptor {
     this.maxWriteBufferBytes = options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
     this.logonTimeoutMs = options.logonTimeoutMs ?? Math.min(...this.templates.map((t) => t.settings.logonTimeout)) * 1000;
     this.maxMessageSize = Math.max(...this.templates.map((t) => t.settings.maxMessageSize));
+    this.batcher = options.beforeSocketWrites !== undefined ? new WriteBatcher(options.beforeSocketWrites) : undefined;
     for (const t of this.templates) {
       if (t.settings.targetCompID !== ANY_COMP_ID) this.createSession(t.settings, t.settings.targetCompID);
     }
@@ -275,6 +316,25 @@ export class FixAcceptor {
 
   getSession(id: SessionID): Session | undefined {
     return this.sessionsByKey.get(sessionKey(id));
+  }
+
+  /**
+   * The session with this key, created (not connected) when a template accepts its counterparty:
+   * an application with something to tell a counterparty that has not logged on since a restart
+   * sends it there, the store keeps it, and a resend delivers it after the logon.
+   */
+  sessionByKey(key: string): Session | undefined {
+    const existing = this.sessionsByKey.get(key);
+    if (existing !== undefined) return existing;
+    for (const t of this.templates) {
+      const prefix = `${t.settings.beginString}:${t.settings.senderCompID}->`;
+      if (t.settings.targetCompID !== ANY_COMP_ID || !key.startsWith(prefix) || key.length === prefix.length) continue;
+      const session = this.createSession(t.settings, key.slice(prefix.length));
+      // Kept like a session that has logged on: it holds what the counterparty has yet to read.
+      this.loggedOnOnce.add(session);
+      return session;
+    }
+    return undefined;
   }
 
   get connectionCount(): number {
@@ -338,6 +398,7 @@ export class FixAcceptor {
           this.forgetIfNeverLoggedOn(conn.session);
         },
       },
+      this.batcher,
     );
     this.connections.add(conn);
     this.unauthenticated.set(

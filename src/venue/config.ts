@@ -12,6 +12,9 @@ import { DEFAULT_LISTINGS, formatIssues, loadInstrumentsFile, parseInstruments, 
 export const DEFAULT_FIX_PORT = 9878;
 export const DEFAULT_FIX_HOST = '127.0.0.1';
 export const DEFAULT_SENDER_COMP_ID = 'CRUCIBLE';
+export const DEFAULT_DATA_DIR = './data';
+export const FSYNC_MODES = ['batch', 'off'] as const;
+export type FsyncMode = (typeof FSYNC_MODES)[number];
 
 /** Self-trade prevention modes by their config names. */
 export const STP_MODES = {
@@ -79,6 +82,26 @@ export const venueConfigSchema = z.strictObject({
    * and duplicate-ClOrdID checks. Live orders are always remembered.
    */
   recentOrders: z.number().int().min(0).max(10_000_000).default(100_000),
+  /**
+   * Where the journal, snapshots and FIX session state live (relative to the config file);
+   * created on first start.
+   */
+  dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
+  durability: z
+    .strictObject({
+      /**
+       * batch: a command is acknowledged once an fsync covers it (commands arriving together share
+       * one); off: acknowledged once written, which survives a killed process but not a power cut.
+       */
+      fsync: z.enum(FSYNC_MODES).default('batch'),
+      /** Longest a command waits for the fsync that covers it to start, ms. */
+      maxBatchDelayMs: z.number().min(0).max(1000).optional(),
+      /** A snapshot after this many commands... */
+      snapshotEveryCommands: z.number().int().min(1).max(100_000_000).default(100_000),
+      /** ...or this many seconds, whichever comes first (0: only by count and at shutdown). */
+      snapshotEverySeconds: z.number().min(0).max(86_400).default(300),
+    })
+    .prefault({}),
 });
 
 export type VenueConfigInput = z.input<typeof venueConfigSchema>;
@@ -97,6 +120,9 @@ export interface VenueConfigOverrides {
   readonly fixPort?: number;
   readonly fixHost?: string;
   readonly senderCompID?: string;
+  /** Taken as given (relative to the working directory). */
+  readonly dataDir?: string;
+  readonly fsync?: FsyncMode;
 }
 
 /** Validates settings (a parsed config file, or nothing) with flags applied on top. Throws a readable Error. */
@@ -107,10 +133,15 @@ export function resolveVenueConfig(input: unknown = {}, overrides: VenueConfigOv
   const fileFix = raw.fix ?? {};
   // A malformed "fix" section is left as it is, for the schema to report.
   const fix = isPlainObject(fileFix) ? { ...fileFix, ...flagsOnly(overrides) } : fileFix;
-  const withFlags = { ...raw, fix };
+  const withFlags: Record<string, unknown> = { ...raw, fix };
+  if (overrides.dataDir !== undefined) withFlags.dataDir = overrides.dataDir;
+  if (overrides.fsync !== undefined) {
+    const fileDurability = raw.durability ?? {};
+    withFlags.durability = isPlainObject(fileDurability) ? { ...fileDurability, fsync: overrides.fsync } : fileDurability;
+  }
   const r = venueConfigSchema.safeParse(withFlags);
   if (!r.success) throw new Error(`${where}: ${formatIssues(r.error)}`);
-  const { instruments, selfTradePrevention, ...rest } = r.data;
+  const { instruments, selfTradePrevention, dataDir, ...rest } = r.data;
   let listings: readonly ListedInstrument[];
   try {
     if (instruments === undefined) listings = DEFAULT_LISTINGS;
@@ -119,8 +150,10 @@ export function resolveVenueConfig(input: unknown = {}, overrides: VenueConfigOv
   } catch (e) {
     throw new Error(`${where}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const fromFile = source !== undefined && overrides.dataDir === undefined && raw.dataDir !== undefined;
   return {
     ...rest,
+    dataDir: fromFile ? resolve(dirname(source), dataDir) : dataDir,
     listings,
     selfTradePrevention: STP_MODES[selfTradePrevention],
     selfTradePreventionName: selfTradePrevention,
@@ -150,6 +183,12 @@ export function loadVenueConfig(path: string | undefined, overrides: VenueConfig
     throw new Error(`cannot read venue config ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
   return resolveVenueConfig(json, overrides, path);
+}
+
+/** A --fsync value. */
+export function parseFsyncFlag(text: string): FsyncMode {
+  if (!(FSYNC_MODES as readonly string[]).includes(text)) throw new Error(`--fsync must be ${FSYNC_MODES.join(' or ')}, got "${text}"`);
+  return text as FsyncMode;
 }
 
 /** A --fix-port value: a whole number 0..65535 (0 picks a free port). */

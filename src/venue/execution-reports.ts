@@ -37,12 +37,22 @@ export const ExecType = {
 /** What happened to the order, independent of the FIX version. */
 export type ReportKind = 'new' | 'fill' | 'canceled' | 'replaced' | 'expired' | 'restated' | 'status';
 
-/** Hands out ExecIDs (17): unique across the venue. The prefix tells runs of the venue apart. */
+/**
+ * Hands out ExecIDs (17), unique across the venue's whole history: "<seq>-<n>", the n-th report of
+ * the command with that sequence number (or, for an answer that changes nothing, made after it).
+ * Sequence numbers only ever grow and survive restarts, and a restart journals a command of its
+ * own before it answers anyone, so an id is never handed out twice, and none is taken in recovery.
+ */
 export class ExecIdSource {
-  private next = 1;
-  constructor(private readonly prefix: string) {}
-  take(): string {
-    return `${this.prefix}${this.next++}`;
+  private seq = -1;
+  private n = 0;
+  constructor(private readonly prefix = '') {}
+  take(seq: number): string {
+    if (seq !== this.seq) {
+      this.seq = seq;
+      this.n = 0;
+    }
+    return `${this.prefix}${seq}-${++this.n}`;
   }
 }
 

@@ -101,6 +101,17 @@ export class AccountDirectory {
   private readonly ids = new Map<string, number>();
   private nextId = 1;
 
+  static restore(snapshot: AccountsSnapshot): AccountDirectory {
+    const directory = new AccountDirectory();
+    for (const [name, id] of snapshot.names) directory.ids.set(name, id);
+    directory.nextId = snapshot.nextId;
+    return directory;
+  }
+
+  snapshot(): AccountsSnapshot {
+    return { nextId: this.nextId, names: [...this.ids] };
+  }
+
   idFor(name: string): number {
     let id = this.ids.get(name);
     if (id === undefined) {
@@ -113,6 +124,29 @@ export class AccountDirectory {
   get size(): number {
     return this.ids.size;
   }
+}
+
+export interface AccountsSnapshot {
+  readonly nextId: number;
+  readonly names: ReadonlyArray<readonly [string, number]>;
+}
+
+/** An order record as plain JSON data: the instrument by symbol, the notional as a decimal string. */
+export interface OrderRecordSnapshot extends Omit<OrderRecord, 'instrument' | 'notional' | 'clOrdIDs'> {
+  readonly symbol: string;
+  readonly notional: string;
+  readonly clOrdIDs: readonly string[];
+}
+
+/** The registry as plain JSON data, every order and every ClOrdID in the order the registry holds them. */
+export interface RegistrySnapshot {
+  readonly orders: readonly OrderRecordSnapshot[];
+  /** Per session, each ClOrdID taken and the order it names (null: a request that came to nothing). */
+  readonly clOrdIds: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, number | null]>]>;
+  /** Per session, live order ids in entry order (a mass cancel visits them in this order). */
+  readonly live: ReadonlyArray<readonly [string, readonly number[]]>;
+  /** Oldest first: what ages out next. */
+  readonly retired: ReadonlyArray<{ readonly sessionKey: string; readonly clOrdIDs: readonly string[]; readonly orderId?: number }>;
 }
 
 interface Retired {
@@ -135,6 +169,46 @@ export class OrderRegistry {
   private retiredSeq = 0;
 
   constructor(private readonly recentLimit = 100_000) {}
+
+  snapshot(): RegistrySnapshot {
+    const orders: OrderRecordSnapshot[] = [];
+    for (const r of this.byOrderId.values()) {
+      const { instrument, notional, clOrdIDs, ...rest } = r;
+      orders.push({ ...rest, symbol: instrument.symbol, notional: notional.toString(), clOrdIDs: [...clOrdIDs] });
+    }
+    return {
+      orders,
+      clOrdIds: [...this.clOrdIds].map(([session, ids]) => [session, [...ids].map(([id, entry]) => [id, entry.record?.orderId ?? null] as const)] as const),
+      live: [...this.liveBySession].map(([session, live]) => [session, [...live.keys()]] as const),
+      retired: [...this.retired.values()].map((r) => ({ sessionKey: r.sessionKey, clOrdIDs: [...r.clOrdIDs], ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) })),
+    };
+  }
+
+  /** A registry holding exactly the snapshot's state; `instrumentOf` resolves the symbols. Throws on an inconsistent snapshot. */
+  static restore(snapshot: RegistrySnapshot, recentLimit: number, instrumentOf: (symbol: string) => Instrument | undefined): OrderRegistry {
+    const registry = new OrderRegistry(recentLimit);
+    const recordOf = (orderId: number): OrderRecord => {
+      const record = registry.byOrderId.get(orderId);
+      if (record === undefined) throw new Error(`registry snapshot names order ${orderId}, which it does not hold`);
+      return record;
+    };
+    for (const o of snapshot.orders) {
+      const instrument = instrumentOf(o.symbol);
+      if (instrument === undefined) throw new Error(`registry snapshot: order ${o.orderId} is in ${o.symbol}, which is not listed`);
+      const { symbol: _symbol, notional, clOrdIDs, ...rest } = o;
+      registry.byOrderId.set(o.orderId, { ...rest, instrument, notional: BigInt(notional), clOrdIDs: [...clOrdIDs] });
+    }
+    for (const [session, ids] of snapshot.clOrdIds) {
+      registry.clOrdIds.set(session, new Map(ids.map(([id, orderId]) => [id, { record: orderId === null ? undefined : recordOf(orderId) }])));
+    }
+    for (const [session, ids] of snapshot.live) registry.liveBySession.set(session, new Map(ids.map((id) => [id, recordOf(id)])));
+    for (const r of snapshot.retired) {
+      // Retired orders share their record's ClOrdID list, as `finish` leaves it.
+      const clOrdIDs = r.orderId !== undefined && registry.byOrderId.has(r.orderId) ? recordOf(r.orderId).clOrdIDs : [...r.clOrdIDs];
+      registry.retired.set(++registry.retiredSeq, { sessionKey: r.sessionKey, clOrdIDs, ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) });
+    }
+    return registry;
+  }
 
   /** Orders the venue is tracking, live and recently done. */
   get size(): number {

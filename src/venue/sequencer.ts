@@ -1,102 +1,96 @@
-// The single writer. Every command that changes a book passes here, one at a time: it gets the
-// next sequence number, a time from the venue clock (never earlier than the previous command's, so
-// a wall clock stepping back cannot reorder queue priority), and, for a new order, the next engine
-// order id. Then it is applied to the engine, synchronously, and the engine's events for it are
-// out before `submit` returns.
+// The single writer. Every command that can change the venue's state passes here, one at a time:
+// it gets the next sequence number, a time from the venue clock (never earlier than the previous
+// command's, so a wall clock stepping back cannot reorder queue priority) and, for a new order, the
+// next engine order id. Then it is written to the journal, and only then applied, synchronously:
+// the engine's events and the reports they make exist before `submit` returns, but nobody sees
+// them until the journal says the command is on disk (outbox.ts).
 //
-// Stamping and applying are separate steps on purpose: a write-ahead journal goes in between
-// (`beforeApply`), so that a command is on disk before anything observes its effects, and replaying
-// the journal's stamped commands into a fresh engine rebuilds the same books.
-import type { EngineCommand, NewOrderCommand } from '../engine/index.js';
+// Recovery feeds the journal's records to the same apply function and then hands the counters on
+// (`resume`), so the numbering continues where the journal ends and ids are never handed out twice.
 import type { Clock } from '../shared/clock.js';
+import type { NewOrderVenueCommand, SequencedCommand, UnsequencedCommand, VenueCommand } from './venue-commands.js';
 
-/** A command as a gateway builds it: the sequencer adds the time. */
-export type Unstamped<C> = C extends EngineCommand ? Omit<C, 'time'> : never;
-
-/** A new order as a gateway builds it: the sequencer adds the time and the engine order id. */
-export type OrderEntry = Omit<NewOrderCommand, 'time' | 'orderId'>;
-
-export interface SequencedCommand {
-  /** Position in the venue's command stream, from 1, without gaps. */
-  readonly seq: number;
-  /** The command as applied, `time` (and for a new order `orderId`) filled in. */
-  readonly command: EngineCommand;
+/** Where a stamped command goes before it is applied. Throws when it cannot take it. */
+export interface CommandLog {
+  write(sequenced: SequencedCommand): void;
 }
 
-/** What the sequencer applies commands to: the matching engine. */
-export interface CommandTarget {
-  apply(command: EngineCommand): void;
+/** Sequencer counters: what a snapshot stores and recovery restores. */
+export interface SequencerState {
+  /** Sequence number of the last command (0 before the first). */
+  readonly lastSeq: number;
+  /** Time of the last command (0 before the first). */
+  readonly lastTime: number;
+  readonly nextOrderId: number;
 }
 
-export interface SequencerOptions {
+export const INITIAL_SEQUENCER_STATE: SequencerState = { lastSeq: 0, lastTime: 0, nextOrderId: 1 };
+
+export interface SequencerOptions<Context, Result> {
   /** Epoch milliseconds; the venue clock. */
   readonly clock: Clock;
-  /** Sequence number of the first command (a restart from a journal continues its numbering). */
-  readonly firstSeq?: number;
-  /** First engine order id to hand out. */
-  readonly firstOrderId?: number;
-  /**
-   * Runs after stamping, before the engine sees the command: the write-ahead journal's place. If it
-   * throws, the command is not applied and the error reaches the caller.
-   */
-  readonly beforeApply?: (sequenced: SequencedCommand) => void;
+  readonly state?: SequencerState;
+  /** The write-ahead journal; absent, commands live in memory only. */
+  readonly log?: CommandLog;
+  /** Applies a command (live, with the context of the request it came from). Must not throw. */
+  readonly apply: (sequenced: SequencedCommand, context: Context | undefined) => Result;
 }
 
-export class Sequencer {
-  private nextSeq: number;
+export class Sequencer<Context = unknown, Result = unknown> {
+  private lastSeqNo: number;
+  private lastTimeMs: number;
   private nextOrderId: number;
-  private lastTime = 0;
   private applying: SequencedCommand | undefined;
   private readonly clock: Clock;
-  private readonly beforeApply: ((sequenced: SequencedCommand) => void) | undefined;
+  private readonly log: CommandLog | undefined;
+  private readonly applyFn: (sequenced: SequencedCommand, context: Context | undefined) => Result;
 
-  constructor(
-    private readonly target: CommandTarget,
-    options: SequencerOptions,
-  ) {
+  constructor(options: SequencerOptions<Context, Result>) {
     this.clock = options.clock;
-    this.nextSeq = options.firstSeq ?? 1;
-    this.nextOrderId = options.firstOrderId ?? 1;
-    this.beforeApply = options.beforeApply;
+    const state = options.state ?? INITIAL_SEQUENCER_STATE;
+    this.lastSeqNo = state.lastSeq;
+    this.lastTimeMs = state.lastTime;
+    this.nextOrderId = state.nextOrderId;
+    this.log = options.log;
+    this.applyFn = options.apply;
   }
 
-  /** Sequence number of the last command stamped (0 before the first). */
   get lastSeq(): number {
-    return this.nextSeq - 1;
+    return this.lastSeqNo;
   }
 
-  /** The command whose events are being emitted right now, if any. */
+  get state(): SequencerState {
+    return { lastSeq: this.lastSeqNo, lastTime: this.lastTimeMs, nextOrderId: this.nextOrderId };
+  }
+
+  /** The command whose effects are being applied right now, if any. */
   get current(): SequencedCommand | undefined {
     return this.applying;
   }
 
-  /** Enters a new order under the next engine order id. */
-  newOrder(entry: OrderEntry): SequencedCommand {
-    return this.run((time) => ({ ...entry, kind: 'new', time, orderId: this.nextOrderId }), true);
-  }
-
-  /** Cancel, replace, mass cancel or end of day. */
-  submit(command: Unstamped<Exclude<EngineCommand, NewOrderCommand>>): SequencedCommand {
-    return this.run((time) => ({ ...command, time }) as EngineCommand);
-  }
-
-  private run(stamp: (time: number) => EngineCommand, takesOrderId = false): SequencedCommand {
-    // Events are handled synchronously inside apply; a handler that submitted a command there would
-    // interleave two commands' events and break the one-at-a-time order the journal relies on.
+  /** Stamps, journals and applies one command; returns it as applied, with what apply returned. */
+  submit(command: UnsequencedCommand, context?: Context): { sequenced: SequencedCommand; result: Result } {
+    // Apply runs synchronously and reports go to an outbox; a handler that submitted from inside it
+    // would interleave two commands and break the one-at-a-time order the journal relies on.
     if (this.applying !== undefined) throw new Error(`command submitted while command ${this.applying.seq} is being applied`);
-    const time = Math.max(this.lastTime, this.clock.now());
-    const sequenced: SequencedCommand = { seq: this.nextSeq, command: stamp(time) };
+    const time = Math.max(this.lastTimeMs, this.clock.now());
+    const full: VenueCommand = command.kind === 'new' ? ({ ...command, orderId: this.nextOrderId } as NewOrderVenueCommand) : command;
+    const sequenced: SequencedCommand = { seq: this.lastSeqNo + 1, time, command: full };
     // Numbers are taken only once the journal has the command, so a failed write leaves no gap.
-    this.beforeApply?.(sequenced);
-    this.nextSeq++;
-    if (takesOrderId) this.nextOrderId++;
-    this.lastTime = time;
+    this.log?.write(sequenced);
+    this.advance(sequenced);
     this.applying = sequenced;
     try {
-      this.target.apply(sequenced.command);
+      return { sequenced, result: this.applyFn(sequenced, context) };
     } finally {
       this.applying = undefined;
     }
-    return sequenced;
+  }
+
+  /** Moves the counters past a command applied from the journal (recovery). */
+  advance(sequenced: SequencedCommand): void {
+    this.lastSeqNo = sequenced.seq;
+    this.lastTimeMs = Math.max(this.lastTimeMs, sequenced.time);
+    if (sequenced.command.kind === 'new') this.nextOrderId = Math.max(this.nextOrderId, sequenced.command.orderId + 1);
   }
 }

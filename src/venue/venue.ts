@@ -1,89 +1,220 @@
-// The venue, assembled. One order flows through five stages:
+// The venue, assembled. A request flows through these stages:
 //
-//   1. gateway     FIX acceptor on TCP: framing, sessions (logon, sequence numbers, dictionary
-//                  checks), then the FIX application decodes and checks the request
-//   2. sequencer   the single writer: sequence number, time, engine order id; (the write-ahead
-//                  journal goes here, before apply)
-//   3. engine      pure matching, one book per symbol; events out, in order
-//   4. routing     each event to the order's owner: the FIX application turns it into the report
-//                  that session expects; observers (market data, dashboards) see every event
-//   5. sessions    reports go out on the owning session once the command is through the engine
+//   1. gateway     FIX acceptor on TCP: framing, sessions (logon, sequence numbers kept on disk,
+//                  dictionary checks); the FIX application decodes and checks the request and
+//                  decides which venue command it is (fix-application.ts)
+//   2. sequencer   the single writer: sequence number, time, engine order id (sequencer.ts)
+//   3. journal     the command is appended to the write-ahead journal before anything applies it
+//   4. apply       registry, account directory and the pure matching engine change; the engine's
+//                  events become reports, all in memory and deterministic (venue-core.ts)
+//   5. outbox      reports, answers and market-data events wait until the journal has the command
+//                  on disk, then go out in order (outbox.ts)
+//   6. sessions    each report on the session that owns the order
 //
-// Nothing here is asynchronous between stages 1 and 5: a message is decoded, sequenced, matched and
-// answered before the next one is read, so the order of reports is the order of commands.
-import { type EngineSink, MatchingEngine } from '../engine/index.js';
+// Stages 1 to 4 run synchronously, one command at a time, so the journal's order is the order in
+// which the books changed; only stage 5 waits, for the journal's fsync. Snapshots of the whole state
+// are taken between commands every so often and at a clean shutdown; on startup the newest good
+// snapshot is restored and the journal after it replayed through stage 4 (recovery.ts).
+import { type EngineSink, type MatchingEngine, hashEngineSnapshot } from '../engine/index.js';
 import { FixAcceptor } from '../fix/acceptor.js';
 import { getDictionary, isSupportedVersion } from '../fix/dictionary.js';
+import { FileMessageStoreFactory } from '../fix/file-message-store.js';
 import type { MessageValidator } from '../fix/session.js';
 import type { SessionSettingsInput } from '../fix/session-settings.js';
 import { validateMessage } from '../fix/validator.js';
-import { type ClockScheduler, systemClock } from '../shared/clock.js';
+import { type ClockScheduler, type TimerHandle, systemClock } from '../shared/clock.js';
 import type { VenueConfig } from './config.js';
 import { ExecIdSource } from './execution-reports.js';
-import { FixVenueApplication } from './fix-application.js';
-import { AccountDirectory, OrderRegistry } from './order-registry.js';
+import { FixVenueApplication, type VenueSequencer } from './fix-application.js';
+import { JournalWriter } from './journal.js';
+import type { OrderRegistry } from './order-registry.js';
+import { Outbox } from './outbox.js';
+import { type Recovered, recover } from './recovery.js';
 import { Sequencer } from './sequencer.js';
+import { type DataLayout, dataLayout, encodeSnapshot, lockDataDir, moveAside, removeTemporarySnapshots, type VenueSnapshot, writeSnapshot } from './storage.js';
+import { encodeVenueCommand, VENUE_COMMAND_V1 } from './venue-commands.js';
+import { VenueCore } from './venue-core.js';
+
+/** Snapshots kept; the one before the newest is there in case the newest turns out unreadable. */
+export const SNAPSHOTS_KEPT = 2;
 
 export interface VenueOptions {
   readonly config: VenueConfig;
   readonly clock?: ClockScheduler;
-  /**
-   * Put in front of every ExecID. The default, the start time in base 36, keeps ExecIDs unique
-   * across restarts of a venue that does not yet remember its previous run.
-   */
-  readonly execIdPrefix?: string;
   /** Session and venue events, one line each. */
   readonly log?: (line: string) => void;
-  /** Also told every engine event (market data publishers, dashboards). */
+  /** Also told every engine event, once durable (market data publishers, dashboards). */
   readonly observers?: readonly EngineSink[];
+}
+
+export interface OpenVenueOptions extends VenueOptions {
+  /** Start empty on purpose: an existing data directory is moved aside first. */
+  readonly fresh?: boolean;
+}
+
+/** What startup found in the data directory. */
+export interface StartupReport {
+  readonly dataDir: string;
+  /** Where `fresh` moved the previous data directory. */
+  readonly movedAside?: string;
+  readonly snapshotSeq: number;
+  readonly replayed: number;
+  /** The recovered state, before this run's first command. */
+  readonly lastSeq: number;
+  readonly stateHash: string;
+  readonly truncatedTail?: string;
+}
+
+/** The durable side of a venue, made by `Venue.open`. */
+export interface VenueStorage {
+  readonly layout: DataLayout;
+  readonly unlock: () => void;
+  readonly journal: JournalWriter;
+  readonly fixStore: FileMessageStoreFactory;
+  readonly recovered: Recovered;
+  readonly report: StartupReport;
 }
 
 export class Venue {
   readonly config: VenueConfig;
-  readonly engine: MatchingEngine;
-  readonly sequencer: Sequencer;
-  readonly registry: OrderRegistry;
+  readonly core: VenueCore;
+  readonly sequencer: VenueSequencer;
+  readonly outbox: Outbox;
   readonly application: FixVenueApplication;
   readonly acceptor: FixAcceptor;
+  /** Undefined for a venue that keeps nothing (`new Venue`). */
+  readonly startup: StartupReport | undefined;
+  private readonly storage: VenueStorage | undefined;
+  private readonly log: (line: string) => void;
+  private readonly clock: ClockScheduler;
+  private commandsSinceSnapshot = 0;
+  private snapshotScheduled = false;
+  private snapshotting: Promise<string | undefined> | undefined;
+  private snapshotTimer: TimerHandle | undefined;
+  private stopping: Promise<void> | undefined;
+  private fatalError: Error | undefined;
+  private readonly fatalListeners: Array<(e: Error) => void> = [];
 
-  constructor(options: VenueOptions) {
+  /**
+   * Opens the data directory (config.dataDir): takes its lock, restores the newest good snapshot,
+   * replays the journal after it, and resumes journaling. Throws a JournalCorruptError or
+   * RecoveryError when the journal cannot be trusted, DataDirInUse when another venue has it.
+   */
+  static async open(options: OpenVenueOptions): Promise<Venue> {
     const { config } = options;
-    const clock = options.clock ?? systemClock;
     const log = options.log ?? (() => {});
+    const clock = options.clock ?? systemClock;
+    const layout = dataLayout(config.dataDir);
+    const movedAside = options.fresh === true ? moveAside(layout, clock.now()) : undefined;
+    const unlock = lockDataDir(layout);
+    try {
+      removeTemporarySnapshots(layout.snapshots);
+      const recovered = recover({ journalDir: layout.journal, snapshotDir: layout.snapshots, truncate: true, recentOrders: config.recentOrders, log });
+      const { fsync, maxBatchDelayMs } = config.durability;
+      const journal = JournalWriter.open({ dir: layout.journal, fsync, ...(maxBatchDelayMs !== undefined ? { maxBatchDelayMs } : {}) });
+      const fixStore = new FileMessageStoreFactory({ dir: layout.fix, fsync, now: () => clock.now(), onEvent: (text) => log(`fix store: ${text}`) });
+      const report: StartupReport = {
+        dataDir: layout.root,
+        ...(movedAside !== undefined ? { movedAside } : {}),
+        snapshotSeq: recovered.snapshotSeq,
+        replayed: recovered.replayed,
+        lastSeq: recovered.sequencer.lastSeq,
+        stateHash: recovered.stateHash,
+        ...(recovered.truncatedTail !== undefined ? { truncatedTail: recovered.truncatedTail } : {}),
+      };
+      return new Venue(options, { layout, unlock, journal, fixStore, recovered, report });
+    } catch (e) {
+      unlock();
+      throw e;
+    }
+  }
+
+  /** A venue that keeps nothing on disk (`storage` comes from `Venue.open`). */
+  constructor(options: VenueOptions, storage?: VenueStorage) {
+    const { config } = options;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? (() => {});
     this.config = config;
+    this.storage = storage;
+    this.startup = storage?.report;
+    const journal = storage?.journal;
 
-    // 4. Routing: built first because the engine reports into it from its first command.
-    const routing = new EngineEventFanOut(log);
+    // Apply: the books, the registry and the account directory, recovered or empty.
+    this.core = storage?.recovered.core ?? new VenueCore({ recentOrders: config.recentOrders, execIds: new ExecIdSource(), log: this.log });
+    for (const observer of options.observers ?? []) this.core.addObserver(observer);
 
-    // 3. Engine.
-    this.engine = new MatchingEngine({ sink: routing, instruments: config.listings.map((l) => l.instrument) });
+    // Outbox: waits until the journal has the command (fsynced, or with fsync off at least written,
+    // which a killed process cannot take back); with no journal it lets everything through.
+    this.outbox = new Outbox(journal === undefined, (e) => this.log(`delivery failed: ${errorText(e)}`));
 
-    // 2. Sequencer, in front of the engine.
-    this.sequencer = new Sequencer(this.engine, { clock });
-
-    // 1 and 5. The FIX application: requests in (stage 1), reports out to sessions (stage 5).
-    this.registry = new OrderRegistry(config.recentOrders);
-    this.application = new FixVenueApplication({
-      instrumentOf: (symbol) => this.engine.instrument(symbol),
-      sequencer: this.sequencer,
-      registry: this.registry,
-      accounts: new AccountDirectory(),
-      execIds: new ExecIdSource(options.execIdPrefix ?? `${clock.now().toString(36)}-`),
-      clock,
-      stp: config.selfTradePrevention,
-      log,
+    // Sequencer and journal.
+    this.sequencer = new Sequencer({
+      clock: this.clock,
+      ...(storage !== undefined ? { state: storage.recovered.sequencer } : {}),
+      ...(journal !== undefined ? { log: { write: (s) => journal.append(s.seq, s.time, VENUE_COMMAND_V1, encodeVenueCommand(s.command)) } } : {}),
+      apply: (s, context) => {
+        const result = this.core.apply(s, context);
+        this.afterCommand();
+        return result;
+      },
     });
-    routing.add(this.application);
-    for (const observer of options.observers ?? []) routing.add(observer);
+    if (journal !== undefined) {
+      journal.onDurable((seq) => this.outbox.markDurable(seq));
+      journal.onError((e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+    }
 
-    // 1. Gateway: the acceptor owns the sockets and the sessions.
-    this.acceptor = new FixAcceptor({
+    // Gateway: sessions and their stores, and the application that turns requests into commands.
+    const fixStore = storage?.fixStore;
+    let acceptor: FixAcceptor | undefined;
+    this.application = new FixVenueApplication({
+      core: this.core,
+      sequencer: this.sequencer,
+      outbox: this.outbox,
+      clock: this.clock,
+      stp: config.selfTradePrevention,
+      sessionFor: (key) => acceptor?.sessionByKey(key),
+      log: this.log,
+    });
+    this.acceptor = acceptor = new FixAcceptor({
       sessions: sessionTemplates(config),
       application: this.application,
-      clock,
+      clock: this.clock,
       validatorFor: dictionaryValidator,
-      onEvent: (text) => log(`fix: ${text}`),
+      onEvent: (text) => this.log(`fix: ${text}`),
+      ...(fixStore !== undefined
+        ? {
+            storeFactory: fixStore,
+            beforeSocketWrites: () => {
+              fixStore.flush().catch((e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))));
+            },
+          }
+        : {}),
     });
+
+    // This run's first command: the listings it trades (new ones join the books), and a sequence
+    // number of its own before anyone is answered, which keeps ExecIDs unique across restarts.
+    this.sequencer.submit({ kind: 'start', instruments: config.listings.map((l) => l.instrument) });
+
+    const everySeconds = config.durability.snapshotEverySeconds;
+    if (storage !== undefined && everySeconds > 0) {
+      this.snapshotTimer = this.clock.setInterval(() => {
+        if (this.commandsSinceSnapshot > 0) void this.snapshot();
+      }, everySeconds * 1000);
+    }
+  }
+
+  get engine(): MatchingEngine {
+    return this.core.engine;
+  }
+
+  get registry(): OrderRegistry {
+    return this.core.registry;
+  }
+
+  /** The journal or a store failed: nothing more can be acknowledged. */
+  onFatal(listener: (e: Error) => void): void {
+    this.fatalListeners.push(listener);
+    if (this.fatalError !== undefined) listener(this.fatalError);
   }
 
   /** Starts listening; resolves with the address (port 0 in the config picks a free port). */
@@ -92,15 +223,115 @@ export class Venue {
     return { host: this.config.fix.host, port };
   }
 
-  /** Logs every session out, closes the connections and stops listening. */
-  async stop(): Promise<void> {
+  /**
+   * Stops cleanly: refuses new requests, lets every report the journal covers go out, logs every
+   * session out, writes a snapshot and closes the journal and the session stores.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
+    this.application.close();
+    this.snapshotTimer?.cancel();
+    const storage = this.storage;
+    if (storage !== undefined && this.fatalError === undefined) {
+      await storage.journal.flush();
+      this.outbox.markDurable(storage.journal.durableSeq);
+    }
     await this.acceptor.close();
+    if (storage === undefined) return;
+    try {
+      if (this.fatalError === undefined) {
+        await this.snapshotting;
+        await this.snapshot();
+      }
+    } finally {
+      await settle([storage.journal.close(), storage.fixStore.close()]);
+      storage.unlock();
+    }
   }
 
   /** Ends the trading day: DAY orders expire (all symbols, or one). */
   endOfDay(symbol?: string): void {
-    this.application.runVenueCommand(() => this.sequencer.submit({ kind: 'endOfDay', ...(symbol !== undefined ? { symbol } : {}) }));
+    this.sequencer.submit({ kind: 'endOfDay', ...(symbol !== undefined ? { symbol } : {}) });
   }
+
+  /**
+   * Writes a snapshot of the state after the last command; resolves with its path (undefined for a
+   * venue that keeps nothing). The state is captured at once, written after the journal has every
+   * command it includes, so a snapshot is never ahead of the journal it continues.
+   */
+  snapshot(): Promise<string | undefined> {
+    const storage = this.storage;
+    if (storage === undefined) return Promise.resolve(undefined);
+    if (this.snapshotting !== undefined) return this.snapshotting;
+    const engine = this.core.engine.snapshot();
+    const state = this.sequencer.state;
+    const snapshot: VenueSnapshot = {
+      format: 'crucible-venue-snapshot',
+      version: 1,
+      seq: state.lastSeq,
+      sequencer: state,
+      stateHash: hashEngineSnapshot(engine),
+      engine,
+      registry: this.core.registry.snapshot(),
+      accounts: this.core.accounts.snapshot(),
+      writtenAt: new Date(this.clock.now()).toISOString(),
+    };
+    // Encoded now: the books move on while the journal syncs.
+    const bytes = encodeSnapshot(snapshot);
+    this.commandsSinceSnapshot = 0;
+    const writing = (async () => {
+      await storage.journal.flush();
+      const path = await writeSnapshot(storage.layout.snapshots, snapshot.seq, bytes, SNAPSHOTS_KEPT);
+      this.log(`snapshot at seq ${snapshot.seq} written (${bytes.length} bytes, state hash ${snapshot.stateHash})`);
+      return path;
+    })();
+    this.snapshotting = writing.then(
+      (path) => {
+        this.snapshotting = undefined;
+        return path;
+      },
+      (e: unknown) => {
+        this.snapshotting = undefined;
+        // A failed snapshot loses nothing: the journal still has every command.
+        this.log(`snapshot at seq ${snapshot.seq} failed: ${errorText(e)}`);
+        return undefined;
+      },
+    );
+    return this.snapshotting;
+  }
+
+  private afterCommand(): void {
+    if (this.storage === undefined) return;
+    this.commandsSinceSnapshot++;
+    if (this.commandsSinceSnapshot < this.config.durability.snapshotEveryCommands || this.snapshotScheduled) return;
+    this.snapshotScheduled = true;
+    // After the command (and whatever else runs in this turn): a snapshot is taken between commands.
+    queueMicrotask(() => {
+      this.snapshotScheduled = false;
+      void this.snapshot();
+    });
+  }
+
+  private fail(e: Error): void {
+    if (this.fatalError !== undefined) return;
+    this.fatalError = e;
+    this.application.close();
+    this.log(`fatal: ${e.message}; nothing more will be acknowledged`);
+    for (const listener of this.fatalListeners) listener(e);
+  }
+}
+
+async function settle(work: Array<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(work);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** One acceptor session template per FIX version and allowed counterparty ("any" by default). */
@@ -120,56 +351,4 @@ function dictionaryValidator(beginString: string): MessageValidator | undefined 
   if (!isSupportedVersion(beginString)) return undefined;
   const dictionary = getDictionary(beginString);
   return (message) => validateMessage(message, dictionary);
-}
-
-/**
- * Stage 4: every engine event to every listener, in order. A listener that throws is logged and
- * skipped; an exception must not travel back into the engine in the middle of a command.
- */
-export class EngineEventFanOut implements EngineSink {
-  private readonly sinks: EngineSink[] = [];
-
-  constructor(private readonly log: (line: string) => void) {}
-
-  add(sink: EngineSink): void {
-    this.sinks.push(sink);
-  }
-
-  private each(event: string, deliver: (sink: EngineSink) => void): void {
-    for (const sink of this.sinks) {
-      try {
-        deliver(sink);
-      } catch (e) {
-        this.log(`engine event ${event}: listener failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-  }
-
-  accepted(...a: Parameters<EngineSink['accepted']>): void {
-    this.each('accepted', (s) => s.accepted(...a));
-  }
-  rejected(...a: Parameters<EngineSink['rejected']>): void {
-    this.each('rejected', (s) => s.rejected(...a));
-  }
-  fill(...a: Parameters<EngineSink['fill']>): void {
-    this.each('fill', (s) => s.fill(...a));
-  }
-  cancelled(...a: Parameters<EngineSink['cancelled']>): void {
-    this.each('cancelled', (s) => s.cancelled(...a));
-  }
-  replaced(...a: Parameters<EngineSink['replaced']>): void {
-    this.each('replaced', (s) => s.replaced(...a));
-  }
-  triggered(...a: Parameters<EngineSink['triggered']>): void {
-    this.each('triggered', (s) => s.triggered(...a));
-  }
-  expired(...a: Parameters<EngineSink['expired']>): void {
-    this.each('expired', (s) => s.expired(...a));
-  }
-  bookLevel(...a: Parameters<EngineSink['bookLevel']>): void {
-    this.each('bookLevel', (s) => s.bookLevel(...a));
-  }
-  topOfBook(...a: Parameters<EngineSink['topOfBook']>): void {
-    this.each('topOfBook', (s) => s.topOfBook(...a));
-  }
 }

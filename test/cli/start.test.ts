@@ -1,8 +1,8 @@
 // Runs the built `crucible start` as a real process: a FIX client logs on to the port it reports,
 // trades, and the process shuts down cleanly on SIGTERM and SIGINT. The CLI is compiled into a
 // directory of its own so this file never reads JavaScript another test file is rewriting.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ const startCli = (args: readonly string[]) => startVenueProcess(cli, args);
 describe('crucible start', () => {
   it('runs the FIX venue: a client logs on, gets an ExecutionReport, and SIGTERM logs it out and exits 0', async () => {
     const run = await startCli(['--fix-port', '0']);
+    expect(run.stdout().split('\n')[1]).toMatch(/^state: new, state hash [0-9a-f]{16} \(seq 0\)$/);
     expect(run.line).toMatch(/^Crucible venue listening for FIX on 127\.0\.0\.1:\d+ \(FIX\.4\.2 and FIX\.4\.4, SenderCompID CRUCIBLE, any client CompID\); trading AAPL, MSFT, GOOGL, AMZN, TSLA, BTCUSDT, ETHUSDT, BNBUSDT, SOLUSDT$/);
 
     const client = await TestFixClient.logon({ port: run.port, beginString: 'FIX.4.4', senderCompID: 'CLI-TEST' });
@@ -92,5 +93,51 @@ describe('crucible start', () => {
     badConfig.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     expect(await exitOf(badConfig)).toEqual({ code: 2, signal: null });
     expect(stderr).toContain(`venue config ${file}: fix: Unrecognized key: "prot"`);
+  });
+
+  it('keeps its state in the data directory: a restart recovers it, --fresh moves it aside, replay-journal reads it', async () => {
+    const dataDir = join(scratch, 'data');
+    const first = await startCli(['--fix-port', '0', '--data-dir', dataDir]);
+    const client = await TestFixClient.logon({ port: first.port, beginString: 'FIX.4.4', senderCompID: 'KEEP' });
+    client.send('D', [[11, 'k1'], [21, '1'], [55, 'AAPL'], [54, '1'], [60, '20240102-14:30:00'], [38, '10'], [40, '2'], [44, '99.50'], [59, '1']]);
+    expect((await client.next()).get(150)).toBe('0');
+    await client.stop();
+    first.child.kill('SIGTERM');
+    expect(await exitOf(first.child)).toEqual({ code: 0, signal: null });
+    const stopped = /stopped at seq (\d+), state hash ([0-9a-f]{16})/.exec(first.stderr());
+    expect(stopped, first.stderr()).not.toBeNull();
+    const [, seq, hash] = stopped!;
+
+    const second = await startCli(['--fix-port', '0', '--data-dir', dataDir]);
+    try {
+      expect(second.stdout().split('\n')[1]).toBe(`state: snapshot restored at seq ${seq}, replayed 0 commands, state hash ${hash} (seq ${seq})`);
+      expect(second.stderr()).toContain(`data directory ${dataDir}: snapshot restored at seq ${seq}, replayed 0 commands, state hash ${hash}`);
+    } finally {
+      second.child.kill('SIGTERM');
+      await exitOf(second.child);
+    }
+
+    const fresh = await startCli(['--fix-port', '0', '--data-dir', dataDir, '--fresh']);
+    try {
+      const moved = /--fresh: moved the previous data directory to (\S+); starting empty/.exec(fresh.stderr());
+      expect(moved, fresh.stderr()).not.toBeNull();
+      expect(fresh.stdout().split('\n')[1]).toMatch(/^state: new, /);
+      const replay = spawnSync(process.execPath, [cli.main, 'replay-journal', moved![1], '--from-scratch'], { cwd: projectRoot, encoding: 'utf8' });
+      expect(replay.status, replay.stderr).toBe(0);
+      expect(replay.stdout).toContain(`state hash ${hash}\n`);
+      expect(replay.stdout).toMatch(/replayed \d+ journal records from scratch in .*; last seq \d+/);
+      expect(replay.stdout).toMatch(/ {2}AAPL +resting 1 \(1 bids, 0 asks\), stops 0, bid 99\.50 ask - last -\n/);
+      expect(existsSync(join(moved![1], 'journal'))).toBe(true);
+    } finally {
+      fresh.child.kill('SIGTERM');
+      await exitOf(fresh.child);
+    }
+  });
+
+  it('lists the data directory flags in its help', () => {
+    const help = spawnSync(process.execPath, [cli.main, 'start', '--help'], { cwd: projectRoot, encoding: 'utf8' });
+    for (const flag of ['--data-dir <dir>', '--fresh', '--fsync <mode>']) expect(help.stdout).toContain(flag);
+    const replayHelp = spawnSync(process.execPath, [cli.main, 'replay-journal', '--help'], { cwd: projectRoot, encoding: 'utf8' });
+    expect(replayHelp.stdout).toContain('--from-scratch');
   });
 });

@@ -9,7 +9,7 @@ import { encodeMessage, formatUtcTimestamp, type Field } from '../../src/fix/enc
 import type { FixMessage } from '../../src/fix/fix-message.js';
 import { FixInitiator } from '../../src/fix/initiator.js';
 import { ReflectorApplication } from '../../src/fix/reflector.js';
-import { BaseApplication, type Session } from '../../src/fix/session.js';
+import { BaseApplication, OutgoingMessage, type Session } from '../../src/fix/session.js';
 import type { SessionSettingsInput } from '../../src/fix/session-settings.js';
 
 const VENUE = 'VENUE';
@@ -324,6 +324,38 @@ describe('FixAcceptor', () => {
     expect((await c.next()).get(58)).toBe('Invalid password');
     await c.closed();
     await waitFor('the failed session to be forgotten', () => acceptor.sessions.length === 0);
+  });
+
+  it('makes a session for a key an "any" template accepts, keeps what is sent to it, and the counterparty logs on to it', async () => {
+    const { acceptor, port } = await startAcceptor({ sessions: [{ ...ANY, resetOnLogon: false }] });
+    expect(acceptor.sessionByKey('FIX.4.2:VENUE->LATER')).toBeUndefined();
+    expect(acceptor.sessionByKey('FIX.4.4:OTHER->LATER')).toBeUndefined();
+    expect(acceptor.sessionByKey('FIX.4.4:VENUE->')).toBeUndefined();
+    const session = acceptor.sessionByKey('FIX.4.4:VENUE->LATER')!;
+    expect(session.id).toEqual({ beginString: 'FIX.4.4', senderCompID: VENUE, targetCompID: 'LATER' });
+    expect(acceptor.sessionByKey('FIX.4.4:VENUE->LATER')).toBe(session);
+    expect(session.getExpectedSenderNum()).toBe(1);
+    // Unconnected: stored under the next sequence number, waiting for a resend.
+    session.send(new OutgoingMessage('8', [[37, 'x']]));
+    expect(session.getExpectedSenderNum()).toBe(2);
+    const c = await RawClient.open(port, 'LATER');
+    c.logon();
+    const logon = await c.next();
+    expect([logon.msgType, logon.msgSeqNum]).toEqual(['A', 2]);
+    expect(acceptor.sessions).toEqual([session]);
+  });
+
+  it('holds socket writes until the end of the turn and runs the hook first', async () => {
+    const order: string[] = [];
+    const { port } = await startAcceptor({
+      sessions: [ANY],
+      beforeSocketWrites: () => order.push('hook'),
+      logFor: () => ({ onIncoming() {}, onOutgoing: () => void order.push('write'), onEvent() {} }),
+    });
+    const c = await RawClient.open(port, 'HELD');
+    c.logon();
+    expect((await c.next()).msgType).toBe('A');
+    expect(order.slice(0, 2)).toEqual(['write', 'hook']);
   });
 });
 

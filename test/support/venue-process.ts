@@ -3,7 +3,8 @@
 // JavaScript another test file is rewriting in dist/.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,12 +29,23 @@ export interface RunningVenue {
   /** The first stdout line, which says where the venue listens. */
   readonly line: string;
   readonly port: number;
+  /** The data directory it runs on. */
+  readonly dataDir: string;
+  /** Everything on stdout so far (the second line is the recovered state with its hash). */
+  stdout(): string;
   stderr(): string;
 }
 
-/** Starts `crucible start <args>` and waits (bounded) for its startup line. */
+/**
+ * Starts `crucible start <args>` and waits (bounded) for its startup line. Without --data-dir in
+ * `args` the venue gets a new temporary data directory, removed when it exits, so no test reads
+ * another's journal.
+ */
 export async function startVenueProcess(cli: BuiltCli, args: readonly string[]): Promise<RunningVenue> {
-  const child = spawn(process.execPath, [cli.main, 'start', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const own = args.includes('--data-dir') ? undefined : mkdtempSync(join(tmpdir(), 'crucible-venue-'));
+  const dataDir = own ?? args[args.indexOf('--data-dir') + 1];
+  const child = spawn(process.execPath, [cli.main, 'start', ...args, ...(own !== undefined ? ['--data-dir', own] : [])], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (own !== undefined) child.once('exit', () => rmSync(own, { recursive: true, force: true }));
   let stdout = '';
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -57,7 +69,7 @@ export async function startVenueProcess(cli: BuiltCli, args: readonly string[]):
   });
   const m = /listening for FIX on 127\.0\.0\.1:(\d+) /.exec(line);
   if (m === null) throw new Error(`unexpected startup line: ${line}`);
-  return { child, line, port: Number(m[1]), stderr: () => stderr };
+  return { child, line, port: Number(m[1]), dataDir, stdout: () => stdout, stderr: () => stderr };
 }
 
 /** Exit code and signal, killing the process when it has not exited after `ms`. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StpMode } from '../../src/engine/index.js';
-import { loadVenueConfig, parsePortFlag, resolveVenueConfig } from '../../src/venue/config.js';
+import { loadVenueConfig, parseFsyncFlag, parsePortFlag, resolveVenueConfig } from '../../src/venue/config.js';
 import { DEFAULT_LISTINGS } from '../../src/venue/instruments.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crucible-config-'));
@@ -82,5 +82,21 @@ describe('venue config', () => {
     expect(parsePortFlag('0')).toBe(0);
     expect(parsePortFlag('9878')).toBe(9878);
     for (const bad of ['', '-1', '65536', '1.5', 'abc', '0x10']) expect(() => parsePortFlag(bad), bad).toThrow(/--fix-port/);
+  });
+
+  it('keeps data in ./data with batched fsync by default; a file names a directory relative to itself, flags override', () => {
+    const config = resolveVenueConfig();
+    expect(config.dataDir).toBe('./data');
+    expect(config.durability).toEqual({ fsync: 'batch', snapshotEveryCommands: 100_000, snapshotEverySeconds: 300 });
+    const file = join(dir, 'durable.json');
+    writeFileSync(file, JSON.stringify({ dataDir: 'state', durability: { fsync: 'off', snapshotEveryCommands: 10, maxBatchDelayMs: 2 } }));
+    const fromFile = loadVenueConfig(file);
+    expect(fromFile.dataDir).toBe(join(dir, 'state'));
+    expect(fromFile.durability).toEqual({ fsync: 'off', maxBatchDelayMs: 2, snapshotEveryCommands: 10, snapshotEverySeconds: 300 });
+    const flagged = loadVenueConfig(file, { dataDir: 'elsewhere', fsync: 'batch' });
+    expect([flagged.dataDir, flagged.durability.fsync, flagged.durability.snapshotEveryCommands]).toEqual(['elsewhere', 'batch', 10]);
+    expect(() => resolveVenueConfig({ durability: { fsync: 'always' } })).toThrow(/durability\.fsync/);
+    expect(parseFsyncFlag('off')).toBe('off');
+    expect(() => parseFsyncFlag('sometimes')).toThrow('--fsync must be batch or off, got "sometimes"');
   });
 });

@@ -195,8 +195,9 @@ describe('mass cancel reports', () => {
 });
 
 describe('ExecIDs', () => {
-  it('are unique and carry the prefix', () => {
-    const ids = new ExecIdSource('run7-');
-    expect([ids.take(), ids.take(), ids.take()]).toEqual(['run7-1', 'run7-2', 'run7-3']);
+  it('number the reports of each command under its sequence number, continuing for answers after it', () => {
+    const ids = new ExecIdSource();
+    expect([ids.take(7), ids.take(7), ids.take(8), ids.take(8), ids.take(8), ids.take(12)]).toEqual(['7-1', '7-2', '8-1', '8-2', '8-3', '12-1']);
+    expect(new ExecIdSource('X').take(1)).toBe('X1-1');
   });
 });

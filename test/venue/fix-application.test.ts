@@ -2,16 +2,16 @@
 // event type, and the report each owner gets. Sessions here are plain objects recording what the
 // application sends; test/venue/venue.test.ts runs the same application over TCP.
 import { describe, expect, it } from 'vitest';
-import { MatchingEngine, StpMode } from '../../src/engine/index.js';
+import { StpMode } from '../../src/engine/index.js';
 import type { FieldValue } from '../../src/fix/encoder.js';
 import { FieldNotFound, type OutgoingMessage, UnsupportedMessageType } from '../../src/fix/session.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { ExecIdSource } from '../../src/venue/execution-reports.js';
-import { FixVenueApplication, type OrderSession } from '../../src/venue/fix-application.js';
+import { FixVenueApplication, type OrderSession, type VenueSequencer } from '../../src/venue/fix-application.js';
 import { DEFAULT_INSTRUMENTS } from '../../src/venue/instruments.js';
-import { AccountDirectory, OrderRegistry } from '../../src/venue/order-registry.js';
+import { Outbox } from '../../src/venue/outbox.js';
 import { Sequencer } from '../../src/venue/sequencer.js';
-import { EngineEventFanOut } from '../../src/venue/venue.js';
+import { VenueCore } from '../../src/venue/venue-core.js';
 import { bodyOf, received } from './fix-messages.js';
 
 const T0 = Date.UTC(2024, 0, 2, 14, 30, 0, 0);
@@ -30,22 +30,12 @@ interface Client {
 function setup(options: { stp?: StpMode; recentOrders?: number } = {}) {
   const clock = new ManualClock(T0);
   const logs: string[] = [];
-  // The engine reports into the fan-out from its first command; the application joins it below.
-  const events = new EngineEventFanOut((l) => logs.push(l));
-  const engine = new MatchingEngine({ sink: events, instruments: DEFAULT_INSTRUMENTS });
-  const sequencer = new Sequencer(engine, { clock });
-  const registry = new OrderRegistry(options.recentOrders ?? 1000);
-  const application = new FixVenueApplication({
-    instrumentOf: (s) => engine.instrument(s),
-    sequencer,
-    registry,
-    accounts: new AccountDirectory(),
-    execIds: new ExecIdSource('X'),
-    clock,
-    stp: options.stp ?? StpMode.None,
-    log: (l) => logs.push(l),
-  });
-  events.add(application);
+  const core = new VenueCore({ recentOrders: options.recentOrders ?? 1000, execIds: new ExecIdSource('X'), log: (l) => logs.push(l) });
+  const sequencer: VenueSequencer = new Sequencer({ clock, apply: (s, context) => core.apply(s, context) });
+  sequencer.submit({ kind: 'start', instruments: DEFAULT_INSTRUMENTS });
+  const engine = core.engine;
+  const registry = core.registry;
+  const application = new FixVenueApplication({ core, sequencer, outbox: new Outbox(true), clock, stp: options.stp ?? StpMode.None, log: (l) => logs.push(l) });
 
   function client(compId: string, beginString: 'FIX.4.2' | 'FIX.4.4' = 'FIX.4.4'): Client {
     const sent: OutgoingMessage[] = [];
@@ -365,12 +355,12 @@ describe('FIX application: order types and unsolicited cancels', () => {
   });
 
   it('expires DAY orders at the end of the day and leaves GTC orders', () => {
-    const { client, order, app, sequencer } = setup();
+    const { client, order, sequencer } = setup();
     const s = client('S');
     order(s, 'day', 'AAPL', '2', '10', '101.00');
     order(s, 'gtc', 'AAPL', '2', '10', '101.00', [[59, '1']]);
     s.reports();
-    app.runVenueCommand(() => sequencer.submit({ kind: 'endOfDay' }));
+    sequencer.submit({ kind: 'endOfDay' });
     expect(s.reports().map((m) => [m[11], m[150], m[39], m[151], m[58]])).toEqual([['day', 'C', 'C', '0', 'day order expired at the end of the trading day']]);
   });
 });

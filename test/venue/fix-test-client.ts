@@ -6,6 +6,7 @@ import { getDictionary, isSupportedVersion } from '../../src/fix/dictionary.js';
 import type { FieldValue } from '../../src/fix/encoder.js';
 import type { FixMessage } from '../../src/fix/fix-message.js';
 import { FixInitiator } from '../../src/fix/initiator.js';
+import type { MessageStore } from '../../src/fix/message-store.js';
 import { BaseApplication, OutgoingMessage, type Session } from '../../src/fix/session.js';
 import { MsgType, Tag } from '../../src/fix/tags.js';
 import { parseMessage } from '../../src/fix/codec.js';
@@ -19,14 +20,27 @@ export interface ClientOptions {
   readonly senderCompID: string;
   readonly targetCompID?: string;
   readonly logonTimeoutMs?: number;
+  /** Default true: sequence numbers start at 1 on every logon (ResetSeqNumFlag=Y). */
+  readonly resetOnLogon?: boolean;
+  /** Sequence numbers and sent messages; pass the same store to a later client to carry on where this one stopped. */
+  readonly store?: MessageStore;
+  /** Every message the session receives, admin ones included (Logon, ResendRequest, SequenceReset...). */
+  readonly onIncoming?: (message: FixMessage) => void;
+  /** Every application message (and session Reject) as it is received, before `next` sees it. */
+  readonly onMessage?: (message: FixMessage) => void;
 }
 
 class Collector extends BaseApplication {
   readonly received: FixMessage[] = [];
   private waiters: Array<() => void> = [];
 
+  constructor(private readonly onMessage?: (message: FixMessage) => void) {
+    super();
+  }
+
   override fromApp(message: FixMessage): void {
     this.received.push(message);
+    this.onMessage?.(message);
     this.wake();
   }
 
@@ -34,6 +48,7 @@ class Collector extends BaseApplication {
     // Session-level rejects from the venue are answers too (a request the dictionary refused).
     if (message.msgType === MsgType.Reject) {
       this.received.push(message);
+      this.onMessage?.(message);
       this.wake();
     }
   }
@@ -60,7 +75,7 @@ export class TestFixClient {
   ) {}
 
   static async logon(options: ClientOptions): Promise<TestFixClient> {
-    const app = new Collector();
+    const app = new Collector(options.onMessage);
     const dictionary = isSupportedVersion(options.beginString) ? getDictionary(options.beginString) : undefined;
     const sessionRejects: string[] = [];
     const initiator = new FixInitiator({
@@ -69,14 +84,19 @@ export class TestFixClient {
         senderCompID: options.senderCompID,
         targetCompID: options.targetCompID ?? 'CRUCIBLE',
         heartBtInt: 30,
-        resetOnLogon: true,
+        resetOnLogon: options.resetOnLogon ?? true,
       },
       port: options.port,
       application: app,
+      ...(options.store !== undefined ? { store: options.store } : {}),
       reconnectIntervalMs: 60_000,
       ...(dictionary !== undefined ? { validator: (m: FixMessage) => validateMessage(m, dictionary) } : {}),
       log: {
-        onIncoming() {},
+        onIncoming(raw) {
+          if (options.onIncoming === undefined) return;
+          const m = parseMessage(raw);
+          if (m !== undefined) options.onIncoming(m);
+        },
         onOutgoing(raw) {
           const m = parseMessage(raw);
           if (m?.msgType === MsgType.Reject) sessionRejects.push(m.toString());

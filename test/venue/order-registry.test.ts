@@ -153,3 +153,62 @@ describe('accounts', () => {
     expect(accounts.size).toBe(2);
   });
 });
+
+describe('order registry snapshots', () => {
+  it('restore the same registry: orders, ClOrdIDs, live order order and what ages out next', () => {
+    const build = (registry: OrderRegistry): OrderRecord[] => {
+      const S1 = 'FIX.4.4:CRUCIBLE->S1';
+      const S2 = 'FIX.4.4:CRUCIBLE->S2';
+      const a = record(1, 'a');
+      const b = record(2, 'b', S2);
+      const c = record(3, 'c');
+      for (const r of [a, b, c]) {
+        registry.reserveClOrdId(r.sessionKey, r.clOrdID);
+        registry.add(r);
+      }
+      registry.reserveClOrdId(S1, 'refused');
+      registry.spendClOrdId(S1, 'refused');
+      registry.reserveClOrdId(S1, 'a2');
+      registry.rename(a, 'a2');
+      recordFill(b, 10125, 100, 0, 100);
+      registry.finish(b);
+      return [a, b, c];
+    };
+    const original = new OrderRegistry(3);
+    build(original);
+    const snapshot = original.snapshot();
+    const restored = OrderRegistry.restore(JSON.parse(JSON.stringify(snapshot)), 3, (s) => (s === 'AAPL' ? AAPL : undefined));
+    expect(restored.snapshot()).toEqual(snapshot);
+    expect(restored.byClOrdId('FIX.4.4:CRUCIBLE->S1', 'a')).toBe(restored.byId(1));
+    expect(restored.byId(2)?.notional).toBe(1012500n);
+    expect(restored.liveOrders('FIX.4.4:CRUCIBLE->S1').map((r) => r.orderId)).toEqual([1, 3]);
+    expect(restored.isClOrdIdUsed('FIX.4.4:CRUCIBLE->S1', 'refused')).toBe(true);
+
+    // Both age out the same way from here on.
+    for (const registry of [original, restored]) {
+      for (let i = 0; i < 2; i++) {
+        registry.reserveClOrdId('FIX.4.4:CRUCIBLE->S3', `x${i}`);
+        registry.spendClOrdId('FIX.4.4:CRUCIBLE->S3', `x${i}`);
+      }
+    }
+    expect(restored.snapshot()).toEqual(original.snapshot());
+    expect(restored.isClOrdIdUsed('FIX.4.4:CRUCIBLE->S1', 'refused')).toBe(false);
+  });
+
+  it('refuse a snapshot that names an order it does not hold, or an unlisted symbol', () => {
+    const registry = new OrderRegistry();
+    registry.reserveClOrdId('S', 'a');
+    registry.add(record(1, 'a', 'S'));
+    const snapshot = registry.snapshot();
+    expect(() => OrderRegistry.restore({ ...snapshot, live: [['S', [9]]] }, 10, () => AAPL)).toThrow(/names order 9/);
+    expect(() => OrderRegistry.restore(snapshot, 10, () => undefined)).toThrow(/AAPL, which is not listed/);
+  });
+
+  it('keep the account directory numbering', () => {
+    const accounts = new AccountDirectory();
+    accounts.idFor('A');
+    accounts.idFor('B');
+    const restored = AccountDirectory.restore(accounts.snapshot());
+    expect([restored.idFor('B'), restored.idFor('C')]).toEqual([2, 3]);
+  });
+});

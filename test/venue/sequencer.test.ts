@@ -1,117 +1,132 @@
 import { describe, expect, it } from 'vitest';
-import { EventRecorder, MatchingEngine, OrderType, Side, TimeInForce, type EngineCommand } from '../../src/engine/index.js';
+import { OrderType, Side, StpMode, TimeInForce } from '../../src/engine/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { Sequencer, type OrderEntry, type SequencedCommand } from '../../src/venue/sequencer.js';
+import { Sequencer } from '../../src/venue/sequencer.js';
+import type { NewOrderVenueCommand, SequencedCommand } from '../../src/venue/venue-commands.js';
 
 const T0 = Date.UTC(2024, 0, 2, 14, 30);
 
-const order = (side: Side, price: number, qty: number, account = 1): OrderEntry => ({
+const order = (clOrdId: string, side: Side = Side.Buy): Omit<NewOrderVenueCommand, 'orderId'> => ({
   kind: 'new',
+  session: 'FIX.4.4:CRUCIBLE->C',
+  clOrdId,
+  accountName: 'C',
   symbol: 'AAPL',
-  account,
   side,
   type: OrderType.Limit,
   tif: TimeInForce.GTC,
-  price,
-  qty,
+  price: 100,
+  qty: 5,
+  stopPrice: 0,
+  displayQty: 0,
+  postOnly: false,
+  stp: StpMode.None,
 });
 
-function recording(): { applied: EngineCommand[]; apply(c: EngineCommand): void } {
-  const applied: EngineCommand[] = [];
-  return { applied, apply: (c) => void applied.push(c) };
+function recording() {
+  const applied: SequencedCommand[] = [];
+  return { applied, apply: (s: SequencedCommand) => void applied.push(s) };
 }
 
 describe('sequencer', () => {
   it('numbers commands from 1 and gives new orders engine ids of their own', () => {
     const target = recording();
-    const sequencer = new Sequencer(target, { clock: new ManualClock(T0) });
-    const a = sequencer.newOrder(order(Side.Buy, 100, 5));
-    const c = sequencer.submit({ kind: 'cancel', symbol: 'AAPL', orderId: 1, account: 1 });
-    const b = sequencer.newOrder(order(Side.Sell, 101, 5));
+    const sequencer = new Sequencer({ clock: new ManualClock(T0), apply: target.apply });
+    const a = sequencer.submit(order('a')).sequenced;
+    const c = sequencer.submit({ kind: 'cancel', session: 'FIX.4.4:CRUCIBLE->C', clOrdId: 'c', origClOrdId: 'a', orderId: 1 }).sequenced;
+    const b = sequencer.submit(order('b', Side.Sell)).sequenced;
     expect([a.seq, c.seq, b.seq]).toEqual([1, 2, 3]);
-    expect(target.applied.map((x) => [x.kind, 'orderId' in x ? x.orderId : undefined])).toEqual([
+    expect(target.applied.map((x) => [x.command.kind, 'orderId' in x.command ? x.command.orderId : undefined])).toEqual([
       ['new', 1],
       ['cancel', 1],
       ['new', 2],
     ]);
-    expect(sequencer.lastSeq).toBe(3);
+    expect(sequencer.state).toEqual({ lastSeq: 3, lastTime: T0, nextOrderId: 3 });
   });
 
   it('stamps the clock time, never earlier than the previous command', () => {
     const clock = new ManualClock(T0);
     const target = recording();
-    const sequencer = new Sequencer(target, { clock });
-    sequencer.newOrder(order(Side.Buy, 100, 5));
+    const sequencer = new Sequencer({ clock, apply: target.apply });
+    sequencer.submit(order('a'));
     clock.set(T0 - 5_000);
-    sequencer.newOrder(order(Side.Buy, 100, 5));
+    sequencer.submit(order('b'));
     clock.set(T0 + 7);
     sequencer.submit({ kind: 'endOfDay' });
     expect(target.applied.map((c) => c.time)).toEqual([T0, T0, T0 + 7]);
   });
 
-  it('continues a numbering it is given (a restart from a journal)', () => {
+  it('continues the numbering and the time of a recovered state', () => {
     const target = recording();
-    const sequencer = new Sequencer(target, { clock: new ManualClock(T0), firstSeq: 41, firstOrderId: 900 });
-    expect(sequencer.newOrder(order(Side.Buy, 100, 5))).toMatchObject({ seq: 41, command: { orderId: 900 } });
+    const sequencer = new Sequencer({ clock: new ManualClock(T0 - 1000), state: { lastSeq: 40, lastTime: T0, nextOrderId: 900 }, apply: target.apply });
+    expect(sequencer.submit(order('a')).sequenced).toMatchObject({ seq: 41, time: T0, command: { orderId: 900 } });
   });
 
-  it('shows the stamped command to the journal hook before the engine sees it', () => {
+  it('moves its counters past commands replayed from the journal', () => {
+    const sequencer = new Sequencer({ clock: new ManualClock(T0), apply: () => {} });
+    sequencer.advance({ seq: 1, time: T0 + 5, command: { ...order('a'), orderId: 17 } });
+    sequencer.advance({ seq: 2, time: T0 + 3, command: { kind: 'refuse', session: 's', clOrdId: 'x' } });
+    expect(sequencer.state).toEqual({ lastSeq: 2, lastTime: T0 + 5, nextOrderId: 18 });
+  });
+
+  it('writes the stamped command to the journal before it is applied', () => {
     const seen: string[] = [];
-    const target = { apply: (c: EngineCommand) => void seen.push(`apply ${c.kind}`) };
-    const sequencer = new Sequencer(target, { clock: new ManualClock(T0), beforeApply: (s: SequencedCommand) => void seen.push(`journal ${s.seq} ${s.command.kind} ${s.command.time}`) });
-    sequencer.newOrder(order(Side.Buy, 100, 5));
-    expect(seen).toEqual([`journal 1 new ${T0}`, 'apply new']);
+    const sequencer = new Sequencer({
+      clock: new ManualClock(T0),
+      log: { write: (s) => void seen.push(`journal ${s.seq} ${s.command.kind} ${s.time}`) },
+      apply: (s) => void seen.push(`apply ${s.seq}`),
+    });
+    sequencer.submit(order('a'));
+    expect(seen).toEqual([`journal 1 new ${T0}`, 'apply 1']);
   });
 
-  it('applies nothing and spends no number when the journal hook fails', () => {
+  it('applies nothing and spends no number when the journal refuses the command', () => {
     const target = recording();
     let failing = true;
-    const sequencer = new Sequencer(target, {
+    const sequencer = new Sequencer({
       clock: new ManualClock(T0),
-      beforeApply: () => {
-        if (failing) throw new Error('disk full');
+      log: {
+        write: () => {
+          if (failing) throw new Error('disk full');
+        },
       },
+      apply: target.apply,
     });
-    expect(() => sequencer.newOrder(order(Side.Buy, 100, 5))).toThrow('disk full');
+    expect(() => sequencer.submit(order('a'))).toThrow('disk full');
     expect(target.applied).toEqual([]);
     failing = false;
-    expect(sequencer.newOrder(order(Side.Buy, 100, 5))).toMatchObject({ seq: 1, command: { orderId: 1 } });
+    expect(sequencer.submit(order('a')).sequenced).toMatchObject({ seq: 1, command: { orderId: 1 } });
   });
 
-  it('has the engine events out before it returns, with the command in view while they are', () => {
-    const recorder = new EventRecorder();
-    const late: { sequencer?: Sequencer } = {};
-    const seenDuring: Array<number | undefined> = [];
-    const engine = new MatchingEngine({ sink: recorder, instruments: [{ symbol: 'AAPL', tickSize: '0.01', lotSize: '1' }] });
-    const target = {
-      apply(c: EngineCommand) {
-        seenDuring.push(late.sequencer?.current?.seq);
-        engine.apply(c);
+  it('passes the live context to apply and returns what apply returned, with the command in view meanwhile', () => {
+    const late: { sequencer?: Sequencer<string, number> } = {};
+    const during: Array<[number | undefined, string | undefined]> = [];
+    const sequencer = (late.sequencer = new Sequencer<string, number>({
+      clock: new ManualClock(T0),
+      apply: (s, context) => {
+        during.push([late.sequencer?.current?.seq, context]);
+        return s.seq * 10;
       },
-    };
-    const sequencer = (late.sequencer = new Sequencer(target, { clock: new ManualClock(T0) }));
-    sequencer.newOrder(order(Side.Sell, 10125, 100, 1));
-    sequencer.newOrder(order(Side.Buy, 10125, 40, 2));
-    expect(seenDuring).toEqual([1, 2]);
+    }));
+    expect(sequencer.submit(order('a'), 'ctx').result).toBe(10);
+    expect(during).toEqual([[1, 'ctx']]);
     expect(sequencer.current).toBeUndefined();
-    const fills = recorder.take().filter((e) => e.type === 'fill');
-    expect(fills).toMatchObject([{ price: 10125, qty: 40, takerOrderId: 2, makerOrderId: 1 }]);
   });
 
   it('refuses a command submitted while another is being applied', () => {
     const late: { sequencer?: Sequencer } = {};
     let inner: unknown;
-    const target = {
-      apply() {
+    const sequencer = (late.sequencer = new Sequencer({
+      clock: new ManualClock(T0),
+      apply: () => {
         try {
           late.sequencer!.submit({ kind: 'endOfDay' });
         } catch (e) {
           inner = e;
         }
       },
-    };
-    const sequencer = (late.sequencer = new Sequencer(target, { clock: new ManualClock(T0) }));
-    sequencer.newOrder(order(Side.Buy, 100, 5));
+    }));
+    sequencer.submit(order('a'));
     expect(String(inner)).toMatch(/while command 1 is being applied/);
     expect(sequencer.lastSeq).toBe(1);
   });

@@ -15,7 +15,7 @@ const venueLog: string[] = [];
 const clients: TestFixClient[] = [];
 
 beforeAll(async () => {
-  venue = new Venue({ config: resolveVenueConfig({}, { fixPort: 0 }), execIdPrefix: 'T-', log: (l) => venueLog.push(l) });
+  venue = new Venue({ config: resolveVenueConfig({}, { fixPort: 0 }), log: (l) => venueLog.push(l) });
   ({ port } = await venue.start());
 });
 
@@ -292,7 +292,7 @@ describe('venue over FIX 4.2', () => {
 
 describe('venue lifecycle', () => {
   it('logs every session out when it stops', async () => {
-    const own = new Venue({ config: resolveVenueConfig({}, { fixPort: 0 }), execIdPrefix: 'L-' });
+    const own = new Venue({ config: resolveVenueConfig({}, { fixPort: 0 }) });
     const { port: ownPort } = await own.start();
     const c = await TestFixClient.logon({ port: ownPort, beginString: 'FIX.4.4', senderCompID: 'LEAVER' });
     expect(c.session.isLoggedOn()).toBe(true);
