@@ -53,16 +53,13 @@ const ORDINARY_CLOSE: ReadonlySet<CloseReason> = new Set(['session', 'peer', 'er
  * burst of reports into one write per connection.
  */
 export class WriteBatcher {
-  private readonly corked = new Set<Socket>();
+  private readonly held = new Set<FixConnection>();
   private scheduled = false;
 
   constructor(private readonly beforeRelease: () => void = () => {}) {}
 
-  hold(socket: Socket): void {
-    if (!this.corked.has(socket)) {
-      socket.cork();
-      this.corked.add(socket);
-    }
+  hold(connection: FixConnection): void {
+    this.held.add(connection);
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.release());
@@ -73,9 +70,8 @@ export class WriteBatcher {
     try {
       this.beforeRelease();
     } finally {
-      // end() and destroy() deal with a socket's corked data themselves; uncorking a closed one is harmless.
-      for (const socket of this.corked) socket.uncork();
-      this.corked.clear();
+      for (const connection of this.held) connection.flushHeld();
+      this.held.clear();
     }
   }
 }
@@ -97,6 +93,9 @@ export class FixConnection {
   private closed = false;
   private attached = false;
   private destroyTimer: TimerHandle | null = null;
+  /** Writes waiting for the batcher's release. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private closeReason: CloseReason = 'peer';
   /** What a session gets to talk through; disconnecting through it does not call back into the session. */
   readonly transport: Transport = {
@@ -145,12 +144,30 @@ export class FixConnection {
 
   write(data: Buffer): void {
     if (this.closed) return;
-    this.batcher?.hold(this.socket);
-    this.socket.write(data);
-    if (this.socket.writableLength > this.maxWriteBufferBytes) {
-      this.events.onEvent?.(`slow consumer: ${this.socket.writableLength} bytes unsent, disconnecting`);
+    if (this.batcher !== undefined) {
+      // Kept here rather than in a corked socket: one Buffer per turn costs the stream far less
+      // than a buffered write per message.
+      this.held.push(data);
+      this.heldBytes += data.length;
+      this.batcher.hold(this);
+    } else {
+      this.socket.write(data);
+    }
+    const unsent = this.socket.writableLength + this.heldBytes;
+    if (unsent > this.maxWriteBufferBytes) {
+      this.events.onEvent?.(`slow consumer: ${unsent} bytes unsent, disconnecting`);
       this.destroy('slow-consumer');
     }
+  }
+
+  /** Hands what the batcher held to the socket, in one write. */
+  flushHeld(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    const data = held.length === 1 ? held[0] : Buffer.concat(held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(data);
   }
 
   /** Flushes what was written, then closes; a peer that does not read is cut off after a grace period. */
@@ -158,6 +175,8 @@ export class FixConnection {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
+    // As end() would flush a corked socket: what was written goes out before the FIN.
+    this.flushHeld();
     this.socket.end();
     this.destroyTimer = this.clock.setTimeout(() => this.socket.destroy(), 2000);
     this.detach();
@@ -169,6 +188,8 @@ export class FixConnection {
       this.closed = true;
       this.closeReason = reason;
     }
+    this.held = [];
+    this.heldBytes = 0;
     this.socket.destroy();
     this.detach();
   }

@@ -28,6 +28,18 @@ function writeUint(buf: Buffer, pos: number, n: number): number {
     buf[pos] = ZERO + n;
     return pos + 1;
   }
+  // Tags and most lengths: no digit-counting loop.
+  if (n < 100) {
+    buf[pos] = ZERO + ((n / 10) | 0);
+    buf[pos + 1] = ZERO + (n % 10);
+    return pos + 2;
+  }
+  if (n < 1000) {
+    buf[pos] = ZERO + ((n / 100) | 0);
+    buf[pos + 1] = ZERO + (((n / 10) | 0) % 10);
+    buf[pos + 2] = ZERO + (n % 10);
+    return pos + 3;
+  }
   let digits = 1;
   for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
   let p = pos + digits;
@@ -93,6 +105,19 @@ function numberToFix(value: number): string {
   return value.toFixed(Math.min(100, Math.max(0, -Math.floor(Math.log10(Math.abs(value))) + 15))).replace(/\.?0+$/, '');
 }
 
+/** "8=<BeginString><SOH>9=" as bytes, and their byte sum, per BeginString (there are a handful). */
+const prefixes = new Map<string, { readonly bytes: Buffer; readonly sum: number }>();
+
+function prefixOf(beginString: string): { readonly bytes: Buffer; readonly sum: number } {
+  let prefix = prefixes.get(beginString);
+  if (prefix === undefined) {
+    const bytes = Buffer.from(`8=${beginString}\x019=`, 'latin1');
+    prefix = { bytes, sum: checksum(bytes, 0, bytes.length) };
+    if (prefixes.size < 64) prefixes.set(beginString, prefix);
+  }
+  return prefix;
+}
+
 /**
  * Encodes a message: 8, 9 and 35 first, then `header` and `body` fields exactly in the order given,
  * then CheckSum. BodyLength and CheckSum are computed here; do not pass 8, 9, 35 or 10.
@@ -106,24 +131,38 @@ export function encodeMessage(
   let pos = writeField(0, Tag.MsgType, msgType);
   for (let i = 0; i < header.length; i++) pos = writeField(pos, header[i][0], header[i][1]);
   for (let i = 0; i < bodyFields.length; i++) pos = writeField(pos, bodyFields[i][0], bodyFields[i][1]);
-  const bodyLength = pos;
+  return finish(beginString, pos);
+}
 
+/** `encodeMessage` with the body as parallel tag and value arrays. */
+export function encodeMessageFlat(
+  beginString: string,
+  msgType: string,
+  header: ReadonlyArray<Field>,
+  tags: ReadonlyArray<number>,
+  values: ReadonlyArray<FieldValue>,
+): Buffer {
+  let pos = writeField(0, Tag.MsgType, msgType);
+  for (let i = 0; i < header.length; i++) pos = writeField(pos, header[i][0], header[i][1]);
+  for (let i = 0; i < tags.length; i++) pos = writeField(pos, tags[i], values[i]);
+  return finish(beginString, pos);
+}
+
+/** The whole message around the `bodyLength` bytes in the working area. */
+function finish(beginString: string, bodyLength: number): Buffer {
   let lengthDigits = 1;
   for (let x = bodyLength; x >= 10; x = Math.floor(x / 10)) lengthDigits++;
-  const beginLength = Buffer.byteLength(beginString, 'latin1');
-  const headLength = 2 + beginLength + 1 + 2 + lengthDigits + 1;
+  const prefix = prefixOf(beginString);
+  const headLength = prefix.bytes.length + lengthDigits + 1;
   const out = Buffer.allocUnsafe(headLength + bodyLength + 7);
-  out[0] = 0x38;
-  out[1] = EQUALS;
-  let p = 2 + out.write(beginString, 2, 'latin1');
-  out[p++] = SOH;
-  out[p++] = 0x39;
-  out[p++] = EQUALS;
-  p = writeUint(out, p, bodyLength);
+  const prefixBytes = prefix.bytes;
+  const lengthStart = prefixBytes.length;
+  for (let i = 0; i < lengthStart; i++) out[i] = prefixBytes[i];
+  let p = writeUint(out, lengthStart, bodyLength);
   out[p++] = SOH;
   body.copy(out, p, 0, bodyLength);
   p += bodyLength;
-  const sum = checksum(out, 0, p);
+  const sum = (prefix.sum + checksum(out, lengthStart, p)) & 0xff;
   out[p++] = 0x31;
   out[p++] = 0x30;
   out[p++] = EQUALS;
@@ -211,8 +250,32 @@ function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);
 }
 
+// Every message sent in the same millisecond carries the same SendingTime (and a report its
+// command's TransactTime), so the last text is kept; the seconds part changes even less often.
+let lastMs = Number.NaN;
+let lastWithMillis = '';
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+
+const MILLIS_TEXT: readonly string[] = Array.from({ length: 1000 }, (_, i) => '.' + String(i).padStart(3, '0'));
+
 /** "YYYYMMDD-HH:MM:SS" or, with millis, "YYYYMMDD-HH:MM:SS.sss", in UTC. */
 export function formatUtcTimestamp(ms: number, withMillis: boolean): string {
+  if (ms === lastMs) return withMillis ? lastWithMillis : lastSecondText;
+  // Outside Date's range (±8.64e15) the text is "NaN..."; not worth a cache entry.
+  if (!Number.isInteger(ms) || ms > 8.64e15 || ms < -8.64e15) return formatUncached(ms, withMillis);
+  const milli = ((ms % 1000) + 1000) % 1000;
+  const second = ms - milli;
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = formatUncached(second, false);
+  }
+  lastMs = ms;
+  lastWithMillis = lastSecondText + MILLIS_TEXT[milli];
+  return withMillis ? lastWithMillis : lastSecondText;
+}
+
+function formatUncached(ms: number, withMillis: boolean): string {
   const d = new Date(ms);
   const year = d.getUTCFullYear();
   const s =
@@ -238,6 +301,19 @@ export function formatUtcTimestamp(ms: number, withMillis: boolean): string {
  * over, as in QuickFIX), hour ≤ 23, minute ≤ 59, second ≤ 60 (a leap second).
  */
 export function parseUtcTimestamp(s: string): number | undefined {
+  // A session's SendingTime is checked by the validator and by the session, and a pipelining
+  // client stamps many messages with the same millisecond.
+  if (s === lastParsedText) return lastParsed;
+  const t = parseUncached(s);
+  lastParsedText = s;
+  lastParsed = t;
+  return t;
+}
+
+let lastParsedText: string | undefined;
+let lastParsed: number | undefined;
+
+function parseUncached(s: string): number | undefined {
   const len = s.length;
   if (len < 17 || len > 27) return undefined;
   if (s.charCodeAt(8) !== 0x2d || s.charCodeAt(11) !== 0x3a || s.charCodeAt(14) !== 0x3a) return undefined;

@@ -9,7 +9,7 @@
 // can drive heartbeats and timeouts without waiting.
 import { timingSafeEqual } from 'node:crypto';
 import type { ClockScheduler, TimerHandle } from '../shared/clock.js';
-import { type Field, encodeMessage, formatUtcTimestamp, parseUtcTimestamp } from './encoder.js';
+import { type Field, encodeMessage, encodeMessageFlat, formatUtcTimestamp, parseUtcTimestamp } from './encoder.js';
 import { parseMessage } from './codec.js';
 import type { FixMessage } from './fix-message.js';
 import type { MessageStore } from './message-store.js';
@@ -125,6 +125,8 @@ export const NULL_LOG: SessionLog = { onIncoming() {}, onOutgoing() {}, onEvent(
 
 type MutableField = [number, string];
 
+const NO_FIELDS: readonly Field[] = [];
+
 /**
  * A message being built to send. The session fills in BeginString, CompIDs, MsgSeqNum and
  * SendingTime; header fields go out in ascending tag order after 8, 9, 35, body fields in the order
@@ -133,13 +135,47 @@ type MutableField = [number, string];
  */
 export class OutgoingMessage {
   readonly header: MutableField[] = [];
-  readonly body: MutableField[] = [];
+  private pairs: MutableField[] | undefined;
+  // A body given as parallel tag and value arrays stays that way until something asks for the
+  // pairs: the encoder reads it as it is, and no pair is allocated per field.
+  private tags: number[] | undefined = undefined;
+  private values: string[] | undefined = undefined;
 
   constructor(
     readonly msgType: string,
     body: Iterable<Field> = [],
   ) {
-    for (const [tag, value] of body) this.body.push([tag, String(value)]);
+    const pairs: MutableField[] = [];
+    for (const [tag, value] of body) pairs.push([tag, String(value)]);
+    this.pairs = pairs;
+  }
+
+  /** A message around a body that is already final: values as sent, in send order, not copied. */
+  static withBody(msgType: string, tags: number[], values: string[]): OutgoingMessage {
+    const m = new OutgoingMessage(msgType, NO_FIELDS);
+    m.pairs = undefined;
+    m.tags = tags;
+    m.values = values;
+    return m;
+  }
+
+  /** Body fields in send order. */
+  get body(): MutableField[] {
+    if (this.pairs === undefined) {
+      const tags = this.tags ?? [];
+      const values = this.values ?? [];
+      const pairs: MutableField[] = [];
+      for (let i = 0; i < tags.length; i++) pairs.push([tags[i], values[i]]);
+      this.pairs = pairs;
+      this.tags = undefined;
+      this.values = undefined;
+    }
+    return this.pairs;
+  }
+
+  /** The body as parallel arrays, when it was built that way and nothing has asked for pairs since. */
+  flatBody(): { readonly tags: readonly number[]; readonly values: readonly string[] } | undefined {
+    return this.pairs === undefined && this.tags !== undefined && this.values !== undefined ? { tags: this.tags, values: this.values } : undefined;
   }
 
   getHeader(tag: number): string | undefined {
@@ -157,6 +193,10 @@ export class OutgoingMessage {
   }
 
   get(tag: number): string | undefined {
+    if (this.pairs === undefined && this.tags !== undefined && this.values !== undefined) {
+      const i = this.tags.indexOf(tag);
+      return i < 0 ? undefined : this.values[i];
+    }
     return find(this.body, tag);
   }
 
@@ -194,13 +234,25 @@ function put(fields: MutableField[], tag: number, value: string): void {
 }
 
 function remove(fields: MutableField[], tag: number): void {
+  if (fields.length === 0) return;
   for (let i = fields.length - 1; i >= 0; i--) if (fields[i][0] === tag) fields.splice(i, 1);
 }
 
 const HOP_MEMBERS: ReadonlySet<number> = new Set([Tag.HopCompID, Tag.HopSendingTime, Tag.HopRefID]);
 
 /** Header fields in ascending tag order, the NoHops group kept behind its count. */
-function sortHeader(header: readonly MutableField[]): MutableField[] {
+function sortHeader(header: readonly MutableField[]): readonly MutableField[] {
+  // The session fills its own fields in ascending order, so most headers need no sorting at all.
+  let sorted = true;
+  for (let i = 0, prev = -1; i < header.length; i++) {
+    const tag = header[i][0];
+    if (tag < prev || tag === Tag.BeginString || tag === Tag.BodyLength || tag === Tag.MsgType || tag === Tag.CheckSum || tag === Tag.NoHops) {
+      sorted = false;
+      break;
+    }
+    prev = tag;
+  }
+  if (sorted) return header;
   type Block = { tag: number; seq: number; fields: MutableField[] };
   const blocks: Block[] = [];
   for (let i = 0; i < header.length; i++) {
@@ -1015,13 +1067,23 @@ export class Session {
   private fill(message: OutgoingMessage): void {
     const now = this.clock.now();
     this.lastSentTime = now;
+    const header = message.header;
+    const seq = String(this.getExpectedSenderNum());
+    const sendingTime = this.timestamp(now);
+    if (header.length === 0) {
+      // In ascending tag order, so that encoding needs no sort.
+      header.push([Tag.MsgSeqNum, seq], [Tag.SenderCompID, this.id.senderCompID], [Tag.SendingTime, sendingTime], [Tag.TargetCompID, this.id.targetCompID]);
+      return;
+    }
     message.setHeader(Tag.SenderCompID, this.id.senderCompID);
     message.setHeader(Tag.TargetCompID, this.id.targetCompID);
-    message.setHeader(Tag.MsgSeqNum, this.getExpectedSenderNum());
-    message.setHeader(Tag.SendingTime, this.timestamp(now));
+    message.setHeader(Tag.MsgSeqNum, seq);
+    message.setHeader(Tag.SendingTime, sendingTime);
   }
 
   private encode(message: OutgoingMessage): Buffer {
+    const flat = message.flatBody();
+    if (flat !== undefined) return encodeMessageFlat(this.id.beginString, message.msgType, sortHeader(message.header), flat.tags, flat.values);
     return encodeMessage(this.id.beginString, message.msgType, sortHeader(message.header), message.body);
   }
 

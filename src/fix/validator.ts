@@ -92,9 +92,13 @@ export function validateMessage(msg: FixMessage, dict: FixDictionary, options: V
     if (checkValues && msg.valueLengthAt(i) === 0) return sessionReject(SessionRejectReason.TagSpecifiedWithoutAValue, tag);
     const field = dict.field(tag);
     if (field !== undefined) {
-      const value = msg.valueAt(i);
-      if (!hasValidFormat(field.type, value)) return sessionReject(SessionRejectReason.IncorrectDataFormatForValue, tag);
-      if (field.values !== undefined && !dict.isValidValue(tag, value)) return sessionReject(SessionRejectReason.ValueIsIncorrect, tag);
+      const format = byteFormatOk(field.type, msg, i);
+      if (format === false) return sessionReject(SessionRejectReason.IncorrectDataFormatForValue, tag);
+      if (format === undefined || field.values !== undefined) {
+        const value = msg.valueAt(i);
+        if (format === undefined && !hasValidFormat(field.type, value)) return sessionReject(SessionRejectReason.IncorrectDataFormatForValue, tag);
+        if (field.values !== undefined && !dict.isValidValue(tag, value)) return sessionReject(SessionRejectReason.ValueIsIncorrect, tag);
+      }
     }
     const checkTag = tag < USER_MIN ? !allowUnknown : checkUserDefined;
     if (!checkTag) return undefined;
@@ -203,21 +207,46 @@ function firstMissingRequired(
   bodyRequired: ReadonlySet<number>,
   bodyGroupDefs: ReadonlyMap<number, GroupDef>,
 ): number | undefined {
-  const tagsOf = (indices: number[]): Set<number> => new Set(indices.map((i) => msg.tagAt(i)));
-  const header = tagsOf(s.header);
-  for (const tag of ascending(dict.headerFields.keys())) if (dict.headerFields.get(tag) && !header.has(tag)) return tag;
-  const trailer = tagsOf(s.trailer);
-  for (const tag of ascending(dict.trailerFields.keys())) if (dict.trailerFields.get(tag) && !trailer.has(tag)) return tag;
-  const body = tagsOf(s.body);
-  for (const tag of ascending(bodyRequired)) if (!body.has(tag)) return tag;
-  return firstMissingInGroups(s.bodyGroups, bodyGroupDefs);
+  for (const tag of requiredOf(dict.headerFields)) if (!hasTag(msg, s.header, tag)) return tag;
+  for (const tag of requiredOf(dict.trailerFields)) if (!hasTag(msg, s.trailer, tag)) return tag;
+  for (const tag of ascendingOf(bodyRequired)) if (!hasTag(msg, s.body, tag)) return tag;
+  return s.bodyGroups.size === 0 ? undefined : firstMissingInGroups(s.bodyGroups, bodyGroupDefs);
+}
+
+// A part holds a dozen fields or so: a scan costs less than building a Set of them per message.
+function hasTag(msg: FixMessage, indices: readonly number[], tag: number): boolean {
+  for (let k = 0; k < indices.length; k++) if (msg.tagAt(indices[k]) === tag) return true;
+  return false;
+}
+
+// The dictionary's tables never change once loaded, so their sorted forms are worked out once.
+const sortedSets = new WeakMap<ReadonlySet<number>, readonly number[]>();
+const sortedRequired = new WeakMap<ReadonlyMap<number, boolean>, readonly number[]>();
+
+function ascendingOf(tags: ReadonlySet<number>): readonly number[] {
+  let sorted = sortedSets.get(tags);
+  if (sorted === undefined) {
+    sorted = ascending(tags);
+    sortedSets.set(tags, sorted);
+  }
+  return sorted;
+}
+
+/** The tags a part's field table marks required, ascending. */
+function requiredOf(fields: ReadonlyMap<number, boolean>): readonly number[] {
+  let sorted = sortedRequired.get(fields);
+  if (sorted === undefined) {
+    sorted = ascending(fields.keys()).filter((tag) => fields.get(tag) === true);
+    sortedRequired.set(fields, sorted);
+  }
+  return sorted;
 }
 
 function firstMissingInGroups(groups: GroupEntries, defs: ReadonlyMap<number, GroupDef>): number | undefined {
   for (const countTag of ascending(groups.keys())) {
     const def = defs.get(countTag);
     if (def === undefined) continue;
-    const required = ascending(def.requiredFields);
+    const required = ascendingOf(def.requiredFields);
     for (const entry of groups.get(countTag)!) {
       for (const tag of required) if (!entry.tags.has(tag)) return tag;
       const nested = firstMissingInGroups(entry.groups, def.groups);
@@ -240,7 +269,7 @@ function headerRank(tag: number): number {
 }
 
 function sortHeader(msg: FixMessage, indices: number[]): number[] {
-  return [...indices].sort((a, b) => {
+  return indices.sort((a, b) => {
     const ta = msg.tagAt(a);
     const tb = msg.tagAt(b);
     const ra = headerRank(ta);
@@ -254,7 +283,7 @@ function sortHeader(msg: FixMessage, indices: number[]): number[] {
 }
 
 function sortTrailer(msg: FixMessage, indices: number[]): number[] {
-  return [...indices].sort((a, b) => {
+  return indices.sort((a, b) => {
     const ta = msg.tagAt(a);
     const tb = msg.tagAt(b);
     if (ta === Tag.CheckSum || tb === Tag.CheckSum) {
@@ -266,11 +295,70 @@ function sortTrailer(msg: FixMessage, indices: number[]): number[] {
 }
 
 function sortByTag(msg: FixMessage, indices: number[]): number[] {
-  return [...indices].sort((a, b) => msg.tagAt(a) - msg.tagAt(b) || a - b);
+  return indices.sort((a, b) => msg.tagAt(a) - msg.tagAt(b) || a - b);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Data formats (QuickFIX's FieldConvertors)
+
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/**
+ * The format check of field i read from its bytes, for the types whose rule is plain ASCII:
+ * undefined when the type needs the string (hasValidFormat). Any byte ≥ 0x80 fails these types
+ * either way, so the bytes give the same answer the decoded string would.
+ */
+function byteFormatOk(type: string, msg: FixMessage, i: number): boolean | undefined {
+  switch (type) {
+    case 'INT':
+    case 'NUMINGROUP':
+    case 'SEQNUM':
+    case 'LENGTH':
+    case 'DAYOFMONTH':
+      return isIntBytes(msg.raw, msg.valueStartAt(i), msg.valueEndAt(i));
+    case 'PRICE':
+    case 'AMT':
+    case 'QTY':
+    case 'FLOAT':
+    case 'PRICEOFFSET':
+    case 'PERCENTAGE':
+      return isDecimalBytes(msg.raw, msg.valueStartAt(i), msg.valueEndAt(i));
+    case 'UTCTIMESTAMP':
+    case 'UTCTIMEONLY':
+    case 'UTCDATE':
+    case 'UTCDATEONLY':
+    case 'CHAR':
+    case 'BOOLEAN':
+      return undefined;
+    default:
+      return true;
+  }
+}
+
+/** INT above, on bytes. */
+function isIntBytes(raw: Buffer, p: number, end: number): boolean {
+  if (p < end && raw[p] === MINUS) p++;
+  if (p === end) return false;
+  for (; p < end; p++) if (raw[p] < ZERO || raw[p] > NINE) return false;
+  return true;
+}
+
+/** DECIMAL above, on bytes: digits with at most one '.', at least one digit, before the '.' if it ends the value. */
+function isDecimalBytes(raw: Buffer, p: number, end: number): boolean {
+  if (p < end && raw[p] === MINUS) p++;
+  let digits = 0;
+  let dot = false;
+  for (; p < end; p++) {
+    const c = raw[p];
+    if (c >= ZERO && c <= NINE) digits++;
+    else if (c === DOT && !dot) dot = true;
+    else return false;
+  }
+  return digits > 0;
+}
 
 const INT = /^-?\d+$/;
 const DECIMAL = /^-?(?:\d+\.?\d*|\.\d+)$/;

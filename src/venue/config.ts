@@ -96,8 +96,11 @@ export const venueConfigSchema = z.strictObject({
       fsync: z.enum(FSYNC_MODES).default('batch'),
       /** Longest a command waits for the fsync that covers it to start, ms. */
       maxBatchDelayMs: z.number().min(0).max(1000).optional(),
-      /** A snapshot after this many commands... */
-      snapshotEveryCommands: z.number().int().min(1).max(100_000_000).default(100_000),
+      /**
+       * A snapshot after this many commands... A snapshot stops the event loop for a time that grows
+       * with the order registry, so under load it is kept rare: the journal replays the rest.
+       */
+      snapshotEveryCommands: z.number().int().min(1).max(100_000_000).default(1_000_000),
       /** ...or this many seconds, whichever comes first (0: only by count and at shutdown). */
       snapshotEverySeconds: z.number().min(0).max(86_400).default(300),
     })

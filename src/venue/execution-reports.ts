@@ -13,7 +13,7 @@ import type { FixVersion } from '../fix/dictionary.js';
 import { formatUtcTimestamp, type Field } from '../fix/encoder.js';
 import { OutgoingMessage } from '../fix/session.js';
 import { MsgType, Tag } from '../fix/tags.js';
-import { unitsToDecimal } from '../shared/decimal.js';
+import { parseStep, unitsToDecimal } from '../shared/decimal.js';
 import { RejectCode, rejectReason } from '../shared/reject-codes.js';
 import { FIX_ORD_TYPE, FIX_SIDE, FIX_TIME_IN_FORCE } from './fix-order-entry.js';
 import { averagePrice, OrdStatus, type OrderRecord } from './order-registry.js';
@@ -117,29 +117,38 @@ export interface ReportOptions {
 
 const timestamp = (ms: number): string => formatUtcTimestamp(ms, true);
 
+/** A step's coefficient and scale as numbers, when the coefficient is a safe integer. */
+type Step = { readonly coefficient: number; readonly scale: number } | null;
+const steps = new Map<string, Step>();
+
+function stepOf(step: string): Step {
+  let s = steps.get(step);
+  if (s === undefined) {
+    const parsed = parseStep(step);
+    s = parsed !== undefined && parsed.coefficient <= BigInt(Number.MAX_SAFE_INTEGER) ? { coefficient: Number(parsed.coefficient), scale: parsed.scale } : null;
+    if (steps.size < 1024) steps.set(step, s);
+  }
+  return s;
+}
+
+/**
+ * `unitsToDecimal` with the step parsed once and Number arithmetic while the product is a safe
+ * integer (every report formats three to six of these); anything else goes the exact BigInt way.
+ */
+function decimal(units: number, step: string): string {
+  const s = stepOf(step);
+  if (s === null || !Number.isSafeInteger(units)) return unitsToDecimal(units, step);
+  const product = Math.abs(units) * s.coefficient;
+  if (!Number.isSafeInteger(product)) return unitsToDecimal(units, step);
+  const sign = units < 0 && product !== 0 ? '-' : '';
+  if (s.scale === 0) return sign + product;
+  const digits = String(product).padStart(s.scale + 1, '0');
+  return sign + digits.slice(0, -s.scale) + '.' + digits.slice(-s.scale);
+}
+
 function message(msgType: string, fields: Field[]): OutgoingMessage {
   // Array sort is stable, so a tag given twice would keep its order.
   return new OutgoingMessage(msgType, [...fields].sort((a, b) => a[0] - b[0]));
-}
-
-/** The fields every report repeats about the order, as the client entered (or last replaced) it. */
-function orderFields(record: OrderRecord): Field[] {
-  const { instrument } = record;
-  const fields: Field[] = [
-    [Tag.OrderID, String(record.orderId)],
-    [Tag.ClOrdID, record.clOrdID],
-    [Tag.Symbol, instrument.symbol],
-    [Tag.Side, FIX_SIDE[record.side]],
-    [Tag.OrdType, FIX_ORD_TYPE[record.type]],
-    [Tag.TimeInForce, FIX_TIME_IN_FORCE[record.tif]],
-    [Tag.OrderQty, unitsToDecimal(record.orderQty, instrument.lotSize)],
-  ];
-  if (record.account !== undefined) fields.push([Tag.Account, record.account]);
-  if (record.price > 0) fields.push([Tag.Price, unitsToDecimal(record.price, instrument.tickSize)]);
-  if (record.stopPrice > 0) fields.push([Tag.StopPx, unitsToDecimal(record.stopPrice, instrument.tickSize)]);
-  if (record.displayQty > 0) fields.push([Tag.MaxFloor, unitsToDecimal(record.displayQty, instrument.lotSize)]);
-  if (record.postOnly) fields.push([Tag.ExecInst, '6']);
-  return fields;
 }
 
 function execType(kind: ReportKind, record: OrderRecord, version: FixVersion): string {
@@ -164,25 +173,61 @@ function execType(kind: ReportKind, record: OrderRecord, version: FixVersion): s
 
 /** An ExecutionReport on a known order, after the registry has applied the event. */
 export function executionReport(version: FixVersion, record: OrderRecord, kind: ReportKind, options: ReportOptions): OutgoingMessage {
+  // The hottest message the venue sends, so it is built straight in ascending tag order (what
+  // `message` would sort it into), as parallel arrays the encoder reads without a pair per field.
   const { instrument } = record;
+  const lot = instrument.lotSize;
+  const tick = instrument.tickSize;
   const ordStatus = kind === 'replaced' && version === 'FIX.4.2' ? OrdStatus.Replaced : record.status;
-  const fields = orderFields(record);
-  if (options.origClOrdID !== undefined) fields.push([Tag.OrigClOrdID, options.origClOrdID]);
-  fields.push(
-    [Tag.ExecID, options.execId],
-    [Tag.ExecType, execType(kind, record, version)],
-    [Tag.OrdStatus, ordStatus],
-    [Tag.LeavesQty, unitsToDecimal(record.leavesQty, instrument.lotSize)],
-    [Tag.CumQty, unitsToDecimal(record.cumQty, instrument.lotSize)],
-    [Tag.AvgPx, averagePrice(record.notional, record.cumQty, instrument.tickSize)],
-    [Tag.TransactTime, timestamp(options.transactTime)],
-  );
-  if (version === 'FIX.4.2') fields.push([Tag.ExecTransType, kind === 'status' ? '3' : '0']);
-  if (options.lastQty !== undefined && options.lastPx !== undefined) {
-    fields.push([Tag.LastPx, unitsToDecimal(options.lastPx, instrument.tickSize)], [Tag.LastQty, unitsToDecimal(options.lastQty, instrument.lotSize)]);
+  const t: number[] = [];
+  const v: string[] = [];
+  if (record.account !== undefined) {
+    t.push(Tag.Account);
+    v.push(record.account);
   }
-  if (options.text !== undefined) fields.push([Tag.Text, options.text]);
-  return message(MsgType.ExecutionReport, fields);
+  t.push(Tag.AvgPx, Tag.ClOrdID, Tag.CumQty, Tag.ExecID);
+  v.push(averagePrice(record.notional, record.cumQty, tick), record.clOrdID, decimal(record.cumQty, lot), options.execId);
+  if (record.postOnly) {
+    t.push(Tag.ExecInst);
+    v.push('6');
+  }
+  if (version === 'FIX.4.2') {
+    t.push(Tag.ExecTransType);
+    v.push(kind === 'status' ? '3' : '0');
+  }
+  if (options.lastQty !== undefined && options.lastPx !== undefined) {
+    t.push(Tag.LastPx, Tag.LastQty);
+    v.push(decimal(options.lastPx, tick), decimal(options.lastQty, lot));
+  }
+  t.push(Tag.OrderID, Tag.OrderQty, Tag.OrdStatus, Tag.OrdType);
+  v.push(String(record.orderId), decimal(record.orderQty, lot), ordStatus, FIX_ORD_TYPE[record.type]);
+  if (options.origClOrdID !== undefined) {
+    t.push(Tag.OrigClOrdID);
+    v.push(options.origClOrdID);
+  }
+  if (record.price > 0) {
+    t.push(Tag.Price);
+    v.push(decimal(record.price, tick));
+  }
+  t.push(Tag.Side, Tag.Symbol);
+  v.push(FIX_SIDE[record.side], instrument.symbol);
+  if (options.text !== undefined) {
+    t.push(Tag.Text);
+    v.push(options.text);
+  }
+  t.push(Tag.TimeInForce, Tag.TransactTime);
+  v.push(FIX_TIME_IN_FORCE[record.tif], timestamp(options.transactTime));
+  if (record.stopPrice > 0) {
+    t.push(Tag.StopPx);
+    v.push(decimal(record.stopPrice, tick));
+  }
+  if (record.displayQty > 0) {
+    t.push(Tag.MaxFloor);
+    v.push(decimal(record.displayQty, lot));
+  }
+  t.push(Tag.ExecType, Tag.LeavesQty);
+  v.push(execType(kind, record, version), decimal(record.leavesQty, lot));
+  return OutgoingMessage.withBody(MsgType.ExecutionReport, t, v);
 }
 
 /**

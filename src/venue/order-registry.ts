@@ -8,7 +8,7 @@
 // out, up to `recentLimit`, so a late cancel gets "too late" rather than "unknown" and a status
 // request still finds a fill, without memory growing for ever.
 import type { Instrument, OrderType, Side, TimeInForce } from '../engine/index.js';
-import { parseStep } from '../shared/decimal.js';
+import { type ParsedDecimal, parseStep } from '../shared/decimal.js';
 
 /** OrdStatus (39) values the venue reports. */
 export const OrdStatus = {
@@ -75,6 +75,19 @@ export function workingStatus(record: OrderRecord): OrdStatus {
 /** Extra decimals AvgPx carries beyond the instrument's tick. */
 export const AVG_PX_EXTRA_DECIMALS = 4;
 
+// Every fill report asks for the average price, and a venue lists a handful of tick sizes.
+const parsedTicks = new Map<string, ParsedDecimal>();
+
+function tickOf(tickSize: string): ParsedDecimal {
+  let tick = parsedTicks.get(tickSize);
+  if (tick === undefined) {
+    tick = parseStep(tickSize);
+    if (tick === undefined) throw new RangeError(`not a tick size: ${tickSize}`);
+    parsedTicks.set(tickSize, tick);
+  }
+  return tick;
+}
+
 /**
  * Average fill price as a decimal: exact from the integer totals, rounded half up to the tick's
  * decimals plus AVG_PX_EXTRA_DECIMALS, trailing zeros trimmed but never below the tick's decimals
@@ -82,8 +95,7 @@ export const AVG_PX_EXTRA_DECIMALS = 4;
  */
 export function averagePrice(notional: bigint, cumQty: number, tickSize: string): string {
   if (cumQty <= 0) return '0';
-  const tick = parseStep(tickSize);
-  if (tick === undefined) throw new RangeError(`not a tick size: ${tickSize}`);
+  const tick = tickOf(tickSize);
   // avg × 10^(s+4) = notional × (c / 10^s) × 10^(s+4) / cum = notional × c × 10^4 / cum
   const numerator = notional * tick.coefficient * 10n ** BigInt(AVG_PX_EXTRA_DECIMALS);
   const denominator = BigInt(cumQty);
@@ -164,9 +176,12 @@ export class OrderRegistry {
   private readonly byOrderId = new Map<number, OrderRecord>();
   private readonly clOrdIds = new Map<string, Map<string, ClOrdIdEntry>>();
   private readonly liveBySession = new Map<string, Map<number, OrderRecord>>();
-  /** Done orders and spent ClOrdIDs, oldest first (Map keeps insertion order). */
-  private readonly retired = new Map<number, Retired>();
-  private retiredSeq = 0;
+  /**
+   * Done orders and spent ClOrdIDs, oldest first from `retiredHead`: a queue in an array, as a Map
+   * keyed by arrival costs a hash entry per done order and an iterator per eviction.
+   */
+  private retired: Retired[] = [];
+  private retiredHead = 0;
 
   constructor(private readonly recentLimit = 100_000) {}
 
@@ -180,7 +195,7 @@ export class OrderRegistry {
       orders,
       clOrdIds: [...this.clOrdIds].map(([session, ids]) => [session, [...ids].map(([id, entry]) => [id, entry.record?.orderId ?? null] as const)] as const),
       live: [...this.liveBySession].map(([session, live]) => [session, [...live.keys()]] as const),
-      retired: [...this.retired.values()].map((r) => ({ sessionKey: r.sessionKey, clOrdIDs: [...r.clOrdIDs], ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) })),
+      retired: this.retired.slice(this.retiredHead).map((r) => ({ sessionKey: r.sessionKey, clOrdIDs: [...r.clOrdIDs], ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) })),
     };
   }
 
@@ -205,7 +220,7 @@ export class OrderRegistry {
     for (const r of snapshot.retired) {
       // Retired orders share their record's ClOrdID list, as `finish` leaves it.
       const clOrdIDs = r.orderId !== undefined && registry.byOrderId.has(r.orderId) ? recordOf(r.orderId).clOrdIDs : [...r.clOrdIDs];
-      registry.retired.set(++registry.retiredSeq, { sessionKey: r.sessionKey, clOrdIDs, ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) });
+      registry.retired.push({ sessionKey: r.sessionKey, clOrdIDs, ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) });
     }
     return registry;
   }
@@ -281,11 +296,15 @@ export class OrderRegistry {
   }
 
   private retire(entry: Retired): void {
-    this.retired.set(++this.retiredSeq, entry);
-    while (this.retired.size > this.recentLimit) {
-      const [key, oldest] = this.retired.entries().next().value as [number, Retired];
-      this.retired.delete(key);
-      this.forget(oldest);
+    const queue = this.retired;
+    queue.push(entry);
+    while (queue.length - this.retiredHead > this.recentLimit) {
+      this.forget(queue[this.retiredHead++]);
+    }
+    // Drops the evicted slots once they are most of the array, so it stays within twice the limit.
+    if (this.retiredHead > 1024 && this.retiredHead * 2 > queue.length) {
+      this.retired = queue.slice(this.retiredHead);
+      this.retiredHead = 0;
     }
   }
 

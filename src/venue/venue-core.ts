@@ -156,9 +156,11 @@ export class VenueCore implements EngineSink {
           tif: command.tif,
           price: command.price,
           qty: command.qty,
-          ...(command.stopPrice > 0 ? { stopPrice: command.stopPrice } : {}),
-          ...(command.displayQty > 0 ? { displayQty: command.displayQty } : {}),
-          ...(command.postOnly ? { postOnly: true } : {}),
+          // Undefined rather than left out: the engine reads them with ?? and === true, and one
+          // object shape is cheaper per order than spreading optional parts in.
+          stopPrice: command.stopPrice > 0 ? command.stopPrice : undefined,
+          displayQty: command.displayQty > 0 ? command.displayQty : undefined,
+          postOnly: command.postOnly ? true : undefined,
           stp: command.stp,
         });
         return {};
@@ -222,11 +224,12 @@ export class VenueCore implements EngineSink {
   // Engine events. They arrive inside the engine's apply, so a handler must never throw: an
   // exception here would leave a book half-way through a command. Failures are logged.
 
-  private guard(what: string, fn: () => void): void {
+  // `what` is only worked out on a failure: events come several per order.
+  private guard(what: () => string, fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      this.log(`handling ${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.log(`handling ${what()} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }
 
@@ -245,7 +248,7 @@ export class VenueCore implements EngineSink {
 
   accepted(...a: Parameters<EngineSink['accepted']>): void {
     const [symbol, orderId, , , , , qty] = a;
-    this.guard(`accepted ${symbol} ${orderId}`, () => {
+    this.guard(() => `accepted ${symbol} ${orderId}`, () => {
       const command = this.current?.command;
       // An order entered other than through a session has nobody to report to.
       if (command?.kind !== 'new') return;
@@ -280,7 +283,7 @@ export class VenueCore implements EngineSink {
 
   rejected(...a: Parameters<EngineSink['rejected']>): void {
     const [symbol, orderId, , kind, code] = a;
-    this.guard(`rejected ${kind} ${symbol} ${orderId}`, () => {
+    this.guard(() => `rejected ${kind} ${symbol} ${orderId}`, () => {
       const command = this.current?.command;
       const registry = this.registry;
       if (kind === CommandKind.New && command?.kind === 'new') {
@@ -314,25 +317,25 @@ export class VenueCore implements EngineSink {
 
   fill(...a: Parameters<EngineSink['fill']>): void {
     const [symbol, tradeId, price, qty, , takerOrderId, , takerLeaves, takerCum, makerOrderId, , makerLeaves, makerCum] = a;
-    this.guard(`trade ${tradeId} in ${symbol}`, () => {
+    this.guard(() => `trade ${tradeId} in ${symbol}`, () => {
       // The taker's report first: it is the order that caused the trade.
-      for (const [orderId, leaves, cum] of [
-        [takerOrderId, takerLeaves, takerCum],
-        [makerOrderId, makerLeaves, makerCum],
-      ] as const) {
-        const record = this.registry.byId(orderId);
-        if (record === undefined) continue;
-        recordFill(record, price, qty, leaves, cum);
-        this.queueReport(record, 'fill', { lastPx: price, lastQty: qty });
-        if (record.leavesQty === 0) this.registry.finish(record);
-      }
+      this.fillSide(takerOrderId, price, qty, takerLeaves, takerCum);
+      this.fillSide(makerOrderId, price, qty, makerLeaves, makerCum);
     });
     this.observe((s) => s.fill(...a));
   }
 
+  private fillSide(orderId: number, price: number, qty: number, leaves: number, cum: number): void {
+    const record = this.registry.byId(orderId);
+    if (record === undefined) return;
+    recordFill(record, price, qty, leaves, cum);
+    this.queueReport(record, 'fill', { lastPx: price, lastQty: qty });
+    if (record.leavesQty === 0) this.registry.finish(record);
+  }
+
   cancelled(...a: Parameters<EngineSink['cancelled']>): void {
     const [symbol, orderId, , cancelledQty, leavesQty, reason] = a;
-    this.guard(`cancel of ${symbol} ${orderId}`, () => {
+    this.guard(() => `cancel of ${symbol} ${orderId}`, () => {
       const registry = this.registry;
       const record = registry.byId(orderId);
       if (record === undefined) return;
@@ -363,7 +366,7 @@ export class VenueCore implements EngineSink {
 
   replaced(...a: Parameters<EngineSink['replaced']>): void {
     const [symbol, orderId, , price, stopPrice, leavesQty, cumQty] = a;
-    this.guard(`replace of ${symbol} ${orderId}`, () => {
+    this.guard(() => `replace of ${symbol} ${orderId}`, () => {
       const registry = this.registry;
       const record = registry.byId(orderId);
       if (record === undefined) return;
@@ -387,7 +390,7 @@ export class VenueCore implements EngineSink {
 
   expired(...a: Parameters<EngineSink['expired']>): void {
     const [symbol, orderId] = a;
-    this.guard(`expiry of ${symbol} ${orderId}`, () => {
+    this.guard(() => `expiry of ${symbol} ${orderId}`, () => {
       const record = this.registry.byId(orderId);
       if (record === undefined) return;
       record.leavesQty = 0;

@@ -87,7 +87,7 @@ describe('venue config', () => {
   it('keeps data in ./data with batched fsync by default; a file names a directory relative to itself, flags override', () => {
     const config = resolveVenueConfig();
     expect(config.dataDir).toBe('./data');
-    expect(config.durability).toEqual({ fsync: 'batch', snapshotEveryCommands: 100_000, snapshotEverySeconds: 300 });
+    expect(config.durability).toEqual({ fsync: 'batch', snapshotEveryCommands: 1_000_000, snapshotEverySeconds: 300 });
     const file = join(dir, 'durable.json');
     writeFileSync(file, JSON.stringify({ dataDir: 'state', durability: { fsync: 'off', snapshotEveryCommands: 10, maxBatchDelayMs: 2 } }));
     const fromFile = loadVenueConfig(file);
