@@ -36,7 +36,6 @@ import {
   fdatasync,
   fdatasyncSync,
   fstatSync,
-  fsyncSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -48,6 +47,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { MessageStore, MessageStoreFactory, StoredMessage } from './message-store.js';
+import { syncDir } from '../shared/durable-files.js';
 
 export type FsyncMode = 'batch' | 'always' | 'off';
 export const FSYNC_MODES: readonly FsyncMode[] = ['batch', 'always', 'off'];
@@ -718,16 +718,6 @@ function writeAll(fd: number, data: Buffer, position: number): void {
   while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
 }
 
-/** Makes a rename or a new entry in `dir` durable. Windows cannot open a directory; NTFS journals it. */
-function syncDir(dir: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * One open store file: positioned writes at its end, reads anywhere, and group commit in 'batch'

@@ -4,7 +4,7 @@
 //
 // All integers are little-endian. Checksums are CRC-32 (ISO-HDLC, the zlib/PNG/Ethernet one) from
 // node:zlib: computed in native code, so a record costs one call, not a byte loop in JavaScript.
-import { readdirSync } from 'node:fs';
+import { listDirOrEmpty } from '../shared/durable-files.js';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -57,15 +57,8 @@ export interface SegmentFile {
 
 /** The directory's segments in sequence order; other files are not the journal's and are left alone. */
 export function listSegments(dir: string): SegmentFile[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
   const segments: SegmentFile[] = [];
-  for (const name of names) {
+  for (const name of listDirOrEmpty(dir)) {
     const m = SEGMENT_NAME.exec(name);
     if (m === null) continue;
     segments.push({ name, path: join(dir, name), firstSeq: Number(m[1]) });

@@ -46,6 +46,7 @@ import {
   type SegmentFile,
   segmentName,
 } from './journal-format.js';
+import { syncDir } from '../shared/durable-files.js';
 
 export { JournalCorruptError } from './journal-format.js';
 
@@ -330,14 +331,6 @@ function cutTail(dir: string, segment: SegmentFile, offset: number): void {
   }
 }
 
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Writing

@@ -12,13 +12,14 @@
 // place and the directory fsynced, so a crash leaves either the old set of snapshots or the new one,
 // never half a file under a snapshot's name. The engine's state hash goes in too, and recovery checks
 // the restored engine against it before trusting the rest.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { EngineSnapshot } from '../engine/index.js';
 import type { AccountsSnapshot, RegistrySnapshot } from './order-registry.js';
 import type { SequencerState } from './sequencer.js';
+import { listDirOrEmpty, syncDir } from '../shared/durable-files.js';
 
 export interface DataLayout {
   readonly root: string;
@@ -121,15 +122,8 @@ export interface SnapshotFile {
 
 /** Snapshot files, newest first. */
 export function listSnapshots(dir: string): SnapshotFile[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
   const out: SnapshotFile[] = [];
-  for (const name of names) {
+  for (const name of listDirOrEmpty(dir)) {
     const m = SNAPSHOT_NAME.exec(name);
     if (m !== null) out.push({ path: join(dir, name), seq: Number(m[1]) });
   }
@@ -187,12 +181,3 @@ export function removeTemporarySnapshots(dir: string): void {
   for (const name of names) if (name.endsWith('.snap.tmp')) rmSync(join(dir, name), { force: true });
 }
 
-function syncDir(dir: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -558,12 +558,14 @@ describe('journal: group commit', () => {
 
 /** The journal modules as JavaScript in `dir`, for a child process to import. */
 function compileJournalInto(dir: string): void {
-  for (const name of ['journal.ts', 'journal-format.ts']) {
-    const source = readFileSync(join(projectRoot, 'src', 'venue', name), 'utf8');
+  // The same folder layout as src/, so the modules' relative imports resolve.
+  for (const file of ['venue/journal.ts', 'venue/journal-format.ts', 'shared/durable-files.ts']) {
+    const source = readFileSync(join(projectRoot, 'src', file), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
     });
-    writeFileSync(join(dir, name.replace(/\.ts$/, '.js')), outputText);
+    mkdirSync(join(dir, dirname(file)), { recursive: true });
+    writeFileSync(join(dir, file.replace(/\.ts$/, '.js')), outputText);
   }
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
 }
@@ -572,7 +574,7 @@ function compileJournalInto(dir: string): void {
 // as fast as the journal takes them, printing every durableSeq it is told, until killed.
 const CHILD = `
 import { writeSync } from 'node:fs';
-import { JournalWriter, readJournal } from './journal.js';
+import { JournalWriter, readJournal } from './venue/journal.js';
 const dir = process.argv[2];
 const { lastSeq } = readJournal(dir, { truncate: true });
 const writer = JournalWriter.open({ dir, segmentBytes: 1 << 20 });
