@@ -13,23 +13,32 @@ export type AssetClass = 'equity' | 'crypto' | 'other';
 export interface ListedInstrument {
   readonly assetClass: AssetClass;
   readonly instrument: Instrument;
+  /**
+   * Where the symbol trades before anyone has traded it, a decimal on the tick grid: the order
+   * generator and the synthetic market quote around it.
+   */
+  readonly referencePrice?: string;
 }
 
 // Ticks and lots follow the real venues closely enough for the simulator: US equities trade in
 // cents and whole shares; the crypto pairs use Binance spot's price and quantity steps.
-const equity = (symbol: string): ListedInstrument => ({ assetClass: 'equity', instrument: { symbol, tickSize: '0.01', lotSize: '1' } });
-const crypto = (symbol: string, tickSize: string, lotSize: string): ListedInstrument => ({ assetClass: 'crypto', instrument: { symbol, tickSize, lotSize } });
+const equity = (symbol: string, referencePrice: string): ListedInstrument => ({ assetClass: 'equity', instrument: { symbol, tickSize: '0.01', lotSize: '1' }, referencePrice });
+const crypto = (symbol: string, tickSize: string, lotSize: string, referencePrice: string): ListedInstrument => ({
+  assetClass: 'crypto',
+  instrument: { symbol, tickSize, lotSize },
+  referencePrice,
+});
 
 export const DEFAULT_LISTINGS: readonly ListedInstrument[] = [
-  equity('AAPL'),
-  equity('MSFT'),
-  equity('GOOGL'),
-  equity('AMZN'),
-  equity('TSLA'),
-  crypto('BTCUSDT', '0.01', '0.00001'),
-  crypto('ETHUSDT', '0.01', '0.0001'),
-  crypto('BNBUSDT', '0.01', '0.001'),
-  crypto('SOLUSDT', '0.01', '0.001'),
+  equity('AAPL', '190.00'),
+  equity('MSFT', '420.00'),
+  equity('GOOGL', '170.00'),
+  equity('AMZN', '185.00'),
+  equity('TSLA', '250.00'),
+  crypto('BTCUSDT', '0.01', '0.00001', '65000.00'),
+  crypto('ETHUSDT', '0.01', '0.0001', '3500.00'),
+  crypto('BNBUSDT', '0.01', '0.001', '600.00'),
+  crypto('SOLUSDT', '0.01', '0.001', '150.00'),
 ];
 
 export const DEFAULT_INSTRUMENTS: readonly Instrument[] = DEFAULT_LISTINGS.map((l) => l.instrument);
@@ -51,6 +60,8 @@ export const instrumentConfigSchema = z.strictObject({
   maxPrice: decimalText.optional(),
   /** Collar around the last trade price in basis points; 0 turns it off. */
   bandBps: z.number().int().min(0).max(1_000_000).optional(),
+  /** Where quoting starts before the first trade, a decimal on the tick grid. */
+  referencePrice: decimalText.optional(),
 });
 
 export type InstrumentConfig = z.input<typeof instrumentConfigSchema>;
@@ -84,6 +95,11 @@ export function toListings(configs: ReadonlyArray<z.output<typeof instrumentConf
       if (r.units <= 0) problems.push(`${where}: ${field} must be above zero`);
       return r.units;
     };
+    if (c.referencePrice !== undefined) {
+      const r = priceToTicks(c.referencePrice, c.tickSize);
+      if (!r.ok) problems.push(`${where}: referencePrice ${c.referencePrice}: ${r.code} ${rejectReason(r.code)}`);
+      else if (r.units <= 0) problems.push(`${where}: referencePrice must be above zero`);
+    }
     const instrument: Instrument = {
       symbol: c.symbol,
       tickSize: c.tickSize,
@@ -96,7 +112,7 @@ export function toListings(configs: ReadonlyArray<z.output<typeof instrumentConf
     };
     const code = validateInstrument(instrument);
     if (code !== undefined) problems.push(`${where}: ${code} ${rejectReason(code)} (check that minimums do not exceed maximums)`);
-    listings.push({ assetClass: c.assetClass, instrument });
+    listings.push({ assetClass: c.assetClass, instrument, ...optional('referencePrice', c.referencePrice) });
   });
   if (problems.length > 0) throw new Error(`invalid instruments: ${problems.join('; ')}`);
   return listings;

@@ -86,3 +86,20 @@ describe('instrument config', () => {
     expect(() => loadInstrumentsFile(join(dir, 'missing.json'))).toThrow(/missing\.json/);
   });
 });
+
+describe('reference prices', () => {
+  it('every default listing has one, on its tick grid', async () => {
+    const { DEFAULT_LISTINGS } = await import('../../src/venue/instruments.js');
+    const { priceToTicks } = await import('../../src/shared/decimal.js');
+    for (const l of DEFAULT_LISTINGS) {
+      expect(l.referencePrice, l.instrument.symbol).toBeDefined();
+      expect(priceToTicks(l.referencePrice!, l.instrument.tickSize).ok).toBe(true);
+    }
+  });
+
+  it('a configured reference price off the tick grid is refused with its field named', async () => {
+    const { parseInstruments } = await import('../../src/venue/instruments.js');
+    expect(() => parseInstruments([{ symbol: 'XYZ', tickSize: '0.05', lotSize: '1', referencePrice: '10.01' }])).toThrow(/referencePrice 10.01: 1002/);
+    expect(parseInstruments([{ symbol: 'XYZ', tickSize: '0.05', lotSize: '1', referencePrice: '10.05' }])[0]!.referencePrice).toBe('10.05');
+  });
+});
