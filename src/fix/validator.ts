@@ -13,7 +13,7 @@
 // Like QuickFIX (C++), fields inside repeating groups are checked only for presence of required
 // members: their values, formats and tags are not validated, and nested group counts are not
 // compared. BeginString is the session's to check (QuickFIX answers it with a Logout, not a Reject).
-import type { FixDictionary, GroupDef } from './dictionary.js';
+import type { FixDictionary, GroupDef, MessageDef } from './dictionary.js';
 import { parseUtcTimestamp } from './encoder.js';
 import type { FixMessage } from './fix-message.js';
 import { SESSION_REJECT_TEXT, SessionRejectReason, sessionReject, type SessionRejectInfo } from './reject-reasons.js';
@@ -68,6 +68,22 @@ export function validateMessage(msg: FixMessage, dict: FixDictionary, options: V
   const checkUserDefined = options.checkUserDefinedFields ?? true;
   const allowUnknown = options.allowUnknownMessageFields ?? false;
 
+  // Nearly every message is valid: one pass proves it without building the structure the full check
+  // needs. Any doubt (a group, an unusual tag, a failure) goes the full way, which alone decides which
+  // reject QuickFIX would send.
+  if (checkOrder && checkValues && checkUserDefined && !allowUnknown) {
+    const def = dict.message(msg.msgType);
+    if (def !== undefined && isPlainlyValid(msg, dict, def)) return undefined;
+  }
+  return validateMessageFully(msg, dict, options);
+}
+
+/** validateMessage without the one-pass proof: every check, in QuickFIX's order. */
+export function validateMessageFully(msg: FixMessage, dict: FixDictionary, options: ValidationOptions = {}): SessionRejectInfo | undefined {
+  const checkOrder = options.checkFieldsOutOfOrder ?? true;
+  const checkValues = options.checkFieldsHaveValues ?? true;
+  const checkUserDefined = options.checkUserDefinedFields ?? true;
+  const allowUnknown = options.allowUnknownMessageFields ?? false;
   const msgType = msg.msgType;
   const s = splitMessage(msg, dict, msgType);
 
@@ -129,6 +145,185 @@ export function validateMessage(msg: FixMessage, dict: FixDictionary, options: V
     }
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one-pass proof of validity (default options only)
+
+/** Tags at or above this go the full way; the dictionaries' fields all lie below it. */
+const TABLE_TAGS = 10_000;
+const PART_BODY = 0;
+const PART_HEADER = 1;
+const PART_TRAILER = 2;
+
+const KIND_ANY = 0;
+const KIND_INT = 1;
+const KIND_DECIMAL = 2;
+const KIND_CHAR = 3;
+const KIND_BOOLEAN = 4;
+/** Checked on the decoded string (timestamps, dates). */
+const KIND_TEXT = 5;
+/** Not in the dictionary. */
+const KIND_UNKNOWN = 6;
+
+interface DictionaryTables {
+  readonly part: Uint8Array;
+  readonly kind: Uint8Array;
+  /** Header tags that start a repeating group. */
+  readonly headerGroup: Uint8Array;
+  /** One-byte enum values allowed, per tag, 128 flags each; undefined: not a one-character enum. */
+  readonly charEnums: Array<Uint8Array | undefined>;
+  /** Enumerated fields whose values are not all single ASCII characters (checked on the string). */
+  readonly textEnum: Uint8Array;
+  readonly required: Int32Array;
+}
+
+interface MessageTables {
+  /** 1: allowed at the top level of the body; 2: a group's count tag. */
+  readonly fields: Uint8Array;
+  readonly required: Int32Array;
+}
+
+const dictionaryTables = new WeakMap<FixDictionary, DictionaryTables>();
+const messageTables = new WeakMap<MessageDef, MessageTables>();
+
+function tablesOf(dict: FixDictionary): DictionaryTables {
+  let t = dictionaryTables.get(dict);
+  if (t !== undefined) return t;
+  const part = new Uint8Array(TABLE_TAGS);
+  const kind = new Uint8Array(TABLE_TAGS).fill(KIND_UNKNOWN);
+  const headerGroup = new Uint8Array(TABLE_TAGS);
+  const textEnum = new Uint8Array(TABLE_TAGS);
+  const charEnums: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(TABLE_TAGS).fill(undefined);
+  for (let tag = 1; tag < TABLE_TAGS; tag++) {
+    if (dict.isHeaderField(tag)) part[tag] = PART_HEADER;
+    else if (dict.isTrailerField(tag)) part[tag] = PART_TRAILER;
+    if (dict.headerGroups.has(tag)) headerGroup[tag] = 1;
+    const field = dict.field(tag);
+    if (field === undefined) continue;
+    kind[tag] = kindOf(field.type);
+    if (field.values === undefined) continue;
+    const values = [...field.values.keys()];
+    if (!dict.isMultipleValueField(tag) && values.every((v) => v.length === 1 && v.charCodeAt(0) < 0x80)) {
+      const allowed = new Uint8Array(128);
+      for (const v of values) allowed[v.charCodeAt(0)] = 1;
+      charEnums[tag] = allowed;
+    } else {
+      textEnum[tag] = 1;
+    }
+  }
+  const required = Int32Array.from([...requiredOf(dict.headerFields), ...requiredOf(dict.trailerFields)]);
+  t = { part, kind, headerGroup, charEnums, textEnum, required };
+  dictionaryTables.set(dict, t);
+  return t;
+}
+
+function kindOf(type: string): number {
+  switch (type) {
+    case 'INT':
+    case 'NUMINGROUP':
+    case 'SEQNUM':
+    case 'LENGTH':
+    case 'DAYOFMONTH':
+      return KIND_INT;
+    case 'PRICE':
+    case 'AMT':
+    case 'QTY':
+    case 'FLOAT':
+    case 'PRICEOFFSET':
+    case 'PERCENTAGE':
+      return KIND_DECIMAL;
+    case 'CHAR':
+      return KIND_CHAR;
+    case 'BOOLEAN':
+      return KIND_BOOLEAN;
+    case 'UTCTIMESTAMP':
+    case 'UTCTIMEONLY':
+    case 'UTCDATE':
+    case 'UTCDATEONLY':
+      return KIND_TEXT;
+    default:
+      return KIND_ANY;
+  }
+}
+
+function messageTablesOf(def: MessageDef): MessageTables {
+  let t = messageTables.get(def);
+  if (t !== undefined) return t;
+  const fields = new Uint8Array(TABLE_TAGS);
+  for (const tag of def.fields) if (tag < TABLE_TAGS) fields[tag] = 1;
+  for (const tag of def.groups.keys()) if (tag < TABLE_TAGS) fields[tag] = 2;
+  t = { fields, required: Int32Array.from(ascendingOf(def.requiredFields)) };
+  messageTables.set(def, t);
+  return t;
+}
+
+// Tags seen in the message being checked: a tag was seen when its stamp equals the current one.
+const seenStamp = new Int32Array(TABLE_TAGS);
+let stamp = 0;
+
+/**
+ * True only when the full check would find nothing wrong: every field known, in its part, once,
+ * with a value of the right format and enumeration, no repeating group, every required tag there.
+ * False means "not proven", never "invalid".
+ */
+function isPlainlyValid(msg: FixMessage, dict: FixDictionary, def: MessageDef): boolean {
+  const t = tablesOf(dict);
+  const m = messageTablesOf(def);
+  if (stamp === 0x7fffffff) {
+    seenStamp.fill(0);
+    stamp = 0;
+  }
+  const now = ++stamp;
+  const raw = msg.raw;
+  let part = PART_HEADER;
+  for (let i = 0, n = msg.fieldCount; i < n; i++) {
+    const tag = msg.tagAt(i);
+    if (tag <= 0 || tag >= TABLE_TAGS || seenStamp[tag] === now) return false;
+    seenStamp[tag] = now;
+    const start = msg.valueStartAt(i);
+    const end = msg.valueEndAt(i);
+    if (end === start) return false;
+    const fieldPart = t.part[tag];
+    if (fieldPart === PART_HEADER) {
+      if (part !== PART_HEADER || t.headerGroup[tag] === 1) return false;
+    } else if (fieldPart === PART_TRAILER) {
+      part = PART_TRAILER;
+    } else {
+      if (part === PART_TRAILER || m.fields[tag] !== 1) return false;
+      part = PART_BODY;
+    }
+    switch (t.kind[tag]) {
+      case KIND_ANY:
+        break;
+      case KIND_INT:
+        if (!isIntBytes(raw, start, end)) return false;
+        break;
+      case KIND_DECIMAL:
+        if (!isDecimalBytes(raw, start, end)) return false;
+        break;
+      case KIND_CHAR:
+        if (end - start !== 1 || raw[start] >= 0x80) return false;
+        break;
+      case KIND_BOOLEAN:
+        if (end - start !== 1 || (raw[start] !== 0x59 && raw[start] !== 0x4e)) return false;
+        break;
+      case KIND_TEXT:
+        if (!hasValidFormat(dict.field(tag)!.type, msg.valueAt(i))) return false;
+        break;
+      default:
+        return false;
+    }
+    const allowed = t.charEnums[tag];
+    if (allowed !== undefined) {
+      if (end - start !== 1 || raw[start] >= 0x80 || allowed[raw[start]] !== 1) return false;
+    } else if (t.textEnum[tag] === 1 && !dict.isValidValue(tag, msg.valueAt(i))) {
+      return false;
+    }
+  }
+  for (let k = 0; k < t.required.length; k++) if (seenStamp[t.required[k]] !== now) return false;
+  for (let k = 0; k < m.required.length; k++) if (seenStamp[m.required[k]] !== now) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

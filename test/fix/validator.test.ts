@@ -1,12 +1,13 @@
 // Cases from QuickFIX's acceptance transcripts (definitions/server/fix42 and fix44), with the
 // reason, RefTagID and Text each expects, plus the precedence rules that pick the first failure.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parseMessage } from '../../src/fix/codec.js';
 import { getDictionary } from '../../src/fix/dictionary.js';
 import { encodeMessage, sortFieldsForSend, type Field } from '../../src/fix/encoder.js';
 import type { FixMessage } from '../../src/fix/fix-message.js';
 import { rejectBodyFields, sessionReject } from '../../src/fix/reject-reasons.js';
-import { hasValidFormat, validateMessage, type ValidationOptions } from '../../src/fix/validator.js';
+import { hasValidFormat, validateMessage, validateMessageFully, type ValidationOptions } from '../../src/fix/validator.js';
 
 const T = '20240102-03:04:05';
 const fix42 = getDictionary('FIX.4.2');
@@ -232,5 +233,86 @@ describe('rejectBodyFields', () => {
     expect(rejectBodyFields('FIX.4.1', sessionReject(1, 56), { msgType: '0' })).toEqual([[58, 'Required tag missing (56)']]);
     expect(sessionReject(15, 11)).toEqual({ reason: 15, refTagId: 11, text: '' });
     expect(rejectBodyFields('FIX.4.4', sessionReject(15, 11), { msgSeqNum: '4', msgType: 'D' })).toEqual([[45, '4'], [372, 'D'], [373, 15]]);
+  });
+});
+
+describe('the one-pass proof of validity agrees with the full check', () => {
+  // Fields of order-entry and admin messages, each with values that are fine, off-format, off-enum,
+  // empty or odd, so that generated messages fail in every way the full check knows.
+  const pool: Array<[number, string[]]> = [
+    [35, ['D', 'F', 'G', '0', 'A', '8', 'ZZ', '']],
+    [34, ['2', '-1', 'x', '']],
+    [49, ['TW', '']],
+    [52, [T, '20240102-3:04:05', 'yesterday', '']],
+    [56, ['ISLD']],
+    [43, ['Y', 'N', 'maybe']],
+    [97, ['Y', 'X']],
+    [11, ['ID', 'ID2']],
+    [41, ['ORIG']],
+    [21, ['1', '2', '3', '9', '12']],
+    [40, ['1', '2', '3', 'Z', '22']],
+    [54, ['1', '2', '7', 'B', '10']],
+    [38, ['100', '1.5', '.5', '5.', '1e3', '-3', 'x']],
+    [44, ['10.25', 'ten', '-1.5', '1..2']],
+    [55, ['AAPL', 'MSFT']],
+    [59, ['0', '1', '3', '6', 'X']],
+    [60, [T, '2024-01-02', '']],
+    [1, ['ACC']],
+    [18, ['M', 'M N', 'Q', 'M Q', '']],
+    [111, ['10', 'x']],
+    [167, ['CS', 'FUT', 'NOPE']],
+    [58, ['text']],
+    [386, ['1', '2', '0']],
+    [336, ['PRE-OPEN']],
+    [453, ['1', '0']],
+    [448, ['P']],
+    [447, ['D']],
+    [452, ['1']],
+    [627, ['1']],
+    [628, ['X']],
+    [5001, ['u']],
+    [9999, ['u']],
+    [12345, ['u']],
+    [98, ['0', '5']],
+    [108, ['30', 'x']],
+    [10, ['000']],
+    [93, ['3']],
+    [89, ['abc']],
+  ];
+  const field = fc.integer({ min: 0, max: pool.length - 1 }).chain((k) => fc.constantFrom(...pool[k]![1]).map((v) => `${pool[k]![0]}=${v}`));
+  const base = ['34=2', '49=TW', `52=${T}`, '56=ISLD', '11=ID', '21=1', '40=2', '54=1', '38=100', '44=10.25', '55=AAPL', '59=0', `60=${T}`];
+  const edit = fc.oneof(
+    fc.record({ op: fc.constant('insert' as const), at: fc.nat(), field }),
+    fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
+    fc.record({ op: fc.constant('swap' as const), at: fc.nat(), to: fc.nat() }),
+  );
+
+  it('on thousands of generated messages in both versions, with and without edits', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('FIX.4.2', 'FIX.4.4'), fc.constantFrom('D', 'D', 'D', 'F', 'G', '0', 'ZZ'), fc.array(edit, { maxLength: 4 }), (version, msgType, edits) => {
+        const fields = [...base];
+        for (const e of edits) {
+          const i = e.at % (fields.length + (e.op === 'insert' ? 1 : 0));
+          if (e.op === 'insert') fields.splice(i, 0, e.field);
+          else if (e.op === 'delete' && fields.length > 1) fields.splice(i, 1);
+          else if (e.op === 'swap') {
+            const j = e.to % fields.length;
+            [fields[i], fields[j]] = [fields[j]!, fields[i]!];
+          }
+        }
+        const dict = version === 'FIX.4.2' ? fix42 : fix44;
+        // Trailer fields in the pool are inserted anywhere; CheckSum itself is framed by msg().
+        const m = msg([`8=${version}`, `35=${msgType}`, ...fields.filter((f) => !f.startsWith('10='))].join('|'));
+        expect(validateMessage(m, dict)).toEqual(validateMessageFully(m, dict));
+      }),
+      { numRuns: 5000, seed: 42 },
+    );
+  });
+
+  it('a message it proves valid is one the full check passes, and a broken one still gets the full check’s reject', () => {
+    const good = msg(`8=FIX.4.4|35=D|${base.join('|')}`);
+    expect(validateMessage(good, fix44)).toBeUndefined();
+    const badEnum = msg(`8=FIX.4.4|35=D|${base.join('|').replace('54=1', '54=Z')}`);
+    expect(validateMessage(badEnum, fix44)).toEqual(sessionReject(5, 54));
   });
 });
