@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decimalToUnits, parseDecimal, parseStep, priceToTicks, qtyToLots, unitsToDecimal } from '../../src/shared/decimal.js';
+import { decimalToUnits, decimalToUnitsExact, parseDecimal, parseStep, priceToTicks, qtyToLots, unitsToDecimal, unitsToDecimalExact } from '../../src/shared/decimal.js';
 import { RejectCode } from '../../src/shared/reject-codes.js';
 
 const ok = (units: number) => ({ ok: true, units });
@@ -176,5 +176,40 @@ describe('round trips', () => {
         expect(qtyToLots(text, step)).toEqual(fail(RejectCode.QtyNotOnLot));
       }),
     );
+  });
+});
+
+describe('the number fast path equals the BigInt reference', () => {
+  const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 0, maxLength: 20 });
+  const decimalText = fc.oneof(
+    fc.tuple(fc.constantFrom('', '-', '+'), digits, fc.constantFrom('', '.'), digits).map(([s, a, d, b]) => `${s}${a}${d}${b}`),
+    fc.string({ unit: fc.constantFrom(...'0123456789.-+e x'), maxLength: 24 }),
+  );
+  const stepText = fc.constantFrom('1', '0.01', '0.05', '0.00001', '0.001', '0.0001', '0.25', '5', '100', '0.000000001', '12345678901234567.5');
+
+  it('decimalToUnits on generated texts and steps', () => {
+    fc.assert(
+      fc.property(decimalText, stepText, (value, step) => {
+        expect(decimalToUnits(value, step, RejectCode.PriceNotOnTick)).toEqual(decimalToUnitsExact(value, step, RejectCode.PriceNotOnTick));
+      }),
+      { numRuns: 20_000, seed: 7 },
+    );
+  });
+
+  it('unitsToDecimal on generated units and steps', () => {
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), stepText, (units, step) => {
+        expect(unitsToDecimal(units, step)).toBe(unitsToDecimalExact(units, step));
+      }),
+      { numRuns: 20_000, seed: 7 },
+    );
+  });
+
+  it('at the edges of the fast path', () => {
+    for (const value of ['999999999999999', '9999999999999999', '0.000000000000001', '-0', '-0.00', '+.5', '.5', '5.', '.', '-', '']) {
+      for (const step of ['1', '0.01', '0.00001']) expect(decimalToUnits(value, step, RejectCode.QtyNotOnLot), `${value} / ${step}`).toEqual(decimalToUnitsExact(value, step, RejectCode.QtyNotOnLot));
+    }
+    expect(decimalToUnits('-0', '0.01', RejectCode.PriceNotOnTick)).toEqual({ ok: true, units: 0 });
+    expect(Object.is(unitsToDecimal(0, '0.01'), '0.00')).toBe(true);
   });
 });
