@@ -13,7 +13,7 @@ import type { FixVersion } from '../fix/dictionary.js';
 import { formatUtcTimestamp, type Field } from '../fix/encoder.js';
 import { OutgoingMessage } from '../fix/session.js';
 import { MsgType, Tag } from '../fix/tags.js';
-import { parseStep, unitsToDecimal } from '../shared/decimal.js';
+import { unitsToDecimal } from '../shared/decimal.js';
 import { RejectCode, rejectReason } from '../shared/reject-codes.js';
 import { FIX_ORD_TYPE, FIX_SIDE, FIX_TIME_IN_FORCE } from './fix-order-entry.js';
 import { averagePrice, OrdStatus, type OrderRecord } from './order-registry.js';
@@ -117,35 +117,6 @@ export interface ReportOptions {
 
 const timestamp = (ms: number): string => formatUtcTimestamp(ms, true);
 
-/** A step's coefficient and scale as numbers, when the coefficient is a safe integer. */
-type Step = { readonly coefficient: number; readonly scale: number } | null;
-const steps = new Map<string, Step>();
-
-function stepOf(step: string): Step {
-  let s = steps.get(step);
-  if (s === undefined) {
-    const parsed = parseStep(step);
-    s = parsed !== undefined && parsed.coefficient <= BigInt(Number.MAX_SAFE_INTEGER) ? { coefficient: Number(parsed.coefficient), scale: parsed.scale } : null;
-    if (steps.size < 1024) steps.set(step, s);
-  }
-  return s;
-}
-
-/**
- * `unitsToDecimal` with the step parsed once and Number arithmetic while the product is a safe
- * integer (every report formats three to six of these); anything else goes the exact BigInt way.
- */
-function decimal(units: number, step: string): string {
-  const s = stepOf(step);
-  if (s === null || !Number.isSafeInteger(units)) return unitsToDecimal(units, step);
-  const product = Math.abs(units) * s.coefficient;
-  if (!Number.isSafeInteger(product)) return unitsToDecimal(units, step);
-  const sign = units < 0 && product !== 0 ? '-' : '';
-  if (s.scale === 0) return sign + product;
-  const digits = String(product).padStart(s.scale + 1, '0');
-  return sign + digits.slice(0, -s.scale) + '.' + digits.slice(-s.scale);
-}
-
 function message(msgType: string, fields: Field[]): OutgoingMessage {
   // Array sort is stable, so a tag given twice would keep its order.
   return new OutgoingMessage(msgType, [...fields].sort((a, b) => a[0] - b[0]));
@@ -186,7 +157,7 @@ export function executionReport(version: FixVersion, record: OrderRecord, kind: 
     v.push(record.account);
   }
   t.push(Tag.AvgPx, Tag.ClOrdID, Tag.CumQty, Tag.ExecID);
-  v.push(averagePrice(record.notional, record.cumQty, tick), record.clOrdID, decimal(record.cumQty, lot), options.execId);
+  v.push(averagePrice(record.notional, record.cumQty, tick), record.clOrdID, unitsToDecimal(record.cumQty, lot), options.execId);
   if (record.postOnly) {
     t.push(Tag.ExecInst);
     v.push('6');
@@ -197,17 +168,17 @@ export function executionReport(version: FixVersion, record: OrderRecord, kind: 
   }
   if (options.lastQty !== undefined && options.lastPx !== undefined) {
     t.push(Tag.LastPx, Tag.LastQty);
-    v.push(decimal(options.lastPx, tick), decimal(options.lastQty, lot));
+    v.push(unitsToDecimal(options.lastPx, tick), unitsToDecimal(options.lastQty, lot));
   }
   t.push(Tag.OrderID, Tag.OrderQty, Tag.OrdStatus, Tag.OrdType);
-  v.push(String(record.orderId), decimal(record.orderQty, lot), ordStatus, FIX_ORD_TYPE[record.type]);
+  v.push(String(record.orderId), unitsToDecimal(record.orderQty, lot), ordStatus, FIX_ORD_TYPE[record.type]);
   if (options.origClOrdID !== undefined) {
     t.push(Tag.OrigClOrdID);
     v.push(options.origClOrdID);
   }
   if (record.price > 0) {
     t.push(Tag.Price);
-    v.push(decimal(record.price, tick));
+    v.push(unitsToDecimal(record.price, tick));
   }
   t.push(Tag.Side, Tag.Symbol);
   v.push(FIX_SIDE[record.side], instrument.symbol);
@@ -219,14 +190,14 @@ export function executionReport(version: FixVersion, record: OrderRecord, kind: 
   v.push(FIX_TIME_IN_FORCE[record.tif], timestamp(options.transactTime));
   if (record.stopPrice > 0) {
     t.push(Tag.StopPx);
-    v.push(decimal(record.stopPrice, tick));
+    v.push(unitsToDecimal(record.stopPrice, tick));
   }
   if (record.displayQty > 0) {
     t.push(Tag.MaxFloor);
-    v.push(decimal(record.displayQty, lot));
+    v.push(unitsToDecimal(record.displayQty, lot));
   }
   t.push(Tag.ExecType, Tag.LeavesQty);
-  v.push(execType(kind, record, version), decimal(record.leavesQty, lot));
+  v.push(execType(kind, record, version), unitsToDecimal(record.leavesQty, lot));
   return OutgoingMessage.withBody(MsgType.ExecutionReport, t, v);
 }
 
