@@ -172,3 +172,25 @@ export class SessionMonitor implements SessionLog {
     }
   }
 }
+
+/** One monitor per session key, made when the acceptor first builds the session (acceptor option `logFor`). */
+export class SessionMonitors {
+  private readonly byKey = new Map<string, SessionMonitor>();
+
+  constructor(private readonly options: SessionMonitorOptions & { readonly onSessionEvent?: (key: string, text: string) => void } = {}) {}
+
+  /** The monitor of a session, made on first use. */
+  for(key: string): SessionMonitor {
+    let monitor = this.byKey.get(key);
+    if (monitor === undefined) {
+      const listener = this.options.onSessionEvent;
+      monitor = new SessionMonitor({ ...this.options, ...(listener !== undefined ? { onEvent: (text: string) => listener(key, text) } : {}) });
+      this.byKey.set(key, monitor);
+    }
+    return monitor;
+  }
+
+  get(key: string): SessionMonitor | undefined {
+    return this.byKey.get(key);
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionMonitor } from '../../src/fix/session-monitor.js';
+import { SessionMonitor, SessionMonitors } from '../../src/fix/session-monitor.js';
 
 const msg = (n: number, size = 20): Buffer => Buffer.from(`34=${n}|`.padEnd(size, 'x'));
 
@@ -72,5 +72,19 @@ describe('SessionMonitor', () => {
     m.onEvent('Logout');
     expect(m.recentEvents().map((e) => e.text)).toEqual(['Resend', 'Logout']);
     expect(told).toEqual(['Logon', 'Resend', 'Logout']);
+  });
+});
+
+describe('SessionMonitors', () => {
+  it('gives each session key its own monitor and names the session in events', () => {
+    const events: string[] = [];
+    const monitors = new SessionMonitors({ onSessionEvent: (key, text) => events.push(`${key}: ${text}`) });
+    const a = monitors.for('FIX.4.4:CRUCIBLE->A');
+    expect(monitors.for('FIX.4.4:CRUCIBLE->A')).toBe(a);
+    monitors.for('FIX.4.2:CRUCIBLE->B').onEvent('Logon');
+    a.onIncoming(Buffer.from('8=FIX.4.4|'));
+    expect(monitors.get('FIX.4.2:CRUCIBLE->B')!.recentMessages()).toEqual([]);
+    expect(monitors.get('nobody')).toBeUndefined();
+    expect(events).toEqual(['FIX.4.2:CRUCIBLE->B: Logon']);
   });
 });
