@@ -14,6 +14,10 @@ export const RejectCode = {
   UnsupportedValue: 1006,
   DuplicateClOrdId: 1007,
 
+  // 2xxx: venue
+  SymbolHalted: 2001,
+  VenueClosing: 2002,
+
   // 3xxx: matching engine
   UnknownSymbol: 3001,
   InvalidSide: 3002,
@@ -49,6 +53,9 @@ const reasons: Record<RejectCode, string> = {
   1005: 'a field the request needs is missing',
   1006: 'the venue does not support this value',
   1007: 'ClOrdID is already in use in this session',
+
+  2001: 'trading in this symbol is halted',
+  2002: 'the venue is shutting down',
 
   3001: 'unknown symbol',
   3002: 'side must be buy or sell',

@@ -53,6 +53,8 @@ export interface OrderRecord {
   /** Σ price × quantity over the fills, in ticks × lots: AvgPx without rounding. */
   notional: bigint;
   status: OrdStatus;
+  /** Time of the command that last changed the order (absent in older snapshots). */
+  updatedAt?: number;
 }
 
 export function isDone(record: OrderRecord): boolean {
@@ -111,11 +113,15 @@ export function averagePrice(notional: bigint, cumQty: number, tickSize: string)
 /** Engine account numbers for account names (Account (1), or a session's CompID). */
 export class AccountDirectory {
   private readonly ids = new Map<string, number>();
+  private readonly names = new Map<number, string>();
   private nextId = 1;
 
   static restore(snapshot: AccountsSnapshot): AccountDirectory {
     const directory = new AccountDirectory();
-    for (const [name, id] of snapshot.names) directory.ids.set(name, id);
+    for (const [name, id] of snapshot.names) {
+      directory.ids.set(name, id);
+      directory.names.set(id, name);
+    }
     directory.nextId = snapshot.nextId;
     return directory;
   }
@@ -124,13 +130,24 @@ export class AccountDirectory {
     return { nextId: this.nextId, names: [...this.ids] };
   }
 
+  /** The account's number, given it on first use (only in apply: numbers are handed out in journal order). */
   idFor(name: string): number {
     let id = this.ids.get(name);
     if (id === undefined) {
       id = this.nextId++;
       this.ids.set(name, id);
+      this.names.set(id, name);
     }
     return id;
+  }
+
+  /** The account's number when it has one; never hands one out. */
+  find(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  nameOf(id: number): string | undefined {
+    return this.names.get(id);
   }
 
   get size(): number {
@@ -176,6 +193,9 @@ export class OrderRegistry {
   private readonly byOrderId = new Map<number, OrderRecord>();
   private readonly clOrdIds = new Map<string, Map<string, ClOrdIdEntry>>();
   private readonly liveBySession = new Map<string, Map<number, OrderRecord>>();
+  /** Live orders by engine account number, and all of them, each in entry (order id) order; not snapshotted, rebuilt from the live sets. */
+  private readonly liveByAccount = new Map<number, Map<number, OrderRecord>>();
+  private readonly live = new Map<number, OrderRecord>();
   /**
    * Done orders and spent ClOrdIDs, oldest first from `retiredHead`: a queue in an array, as a Map
    * keyed by arrival costs a hash entry per done order and an iterator per eviction.
@@ -217,6 +237,8 @@ export class OrderRegistry {
       registry.clOrdIds.set(session, new Map(ids.map(([id, orderId]) => [id, { record: orderId === null ? undefined : recordOf(orderId) }])));
     }
     for (const [session, ids] of snapshot.live) registry.liveBySession.set(session, new Map(ids.map((id) => [id, recordOf(id)])));
+    const live = snapshot.live.flatMap(([, ids]) => ids.map(recordOf)).sort((a, b) => a.orderId - b.orderId);
+    for (const record of live) registry.indexLive(record);
     for (const r of snapshot.retired) {
       // Retired orders share their record's ClOrdID list, as `finish` leaves it.
       const clOrdIDs = r.orderId !== undefined && registry.byOrderId.has(r.orderId) ? recordOf(r.orderId).clOrdIDs : [...r.clOrdIDs];
@@ -256,6 +278,14 @@ export class OrderRegistry {
     let live = this.liveBySession.get(record.sessionKey);
     if (live === undefined) this.liveBySession.set(record.sessionKey, (live = new Map()));
     live.set(record.orderId, record);
+    this.indexLive(record);
+  }
+
+  private indexLive(record: OrderRecord): void {
+    this.live.set(record.orderId, record);
+    let ofAccount = this.liveByAccount.get(record.accountId);
+    if (ofAccount === undefined) this.liveByAccount.set(record.accountId, (ofAccount = new Map()));
+    ofAccount.set(record.orderId, record);
   }
 
   /** Gives an order the ClOrdID of an accepted replace or cancel; returns the one it had. */
@@ -272,6 +302,12 @@ export class OrderRegistry {
     const live = this.liveBySession.get(record.sessionKey);
     if (live === undefined || !live.delete(record.orderId)) return;
     if (live.size === 0) this.liveBySession.delete(record.sessionKey);
+    this.live.delete(record.orderId);
+    const ofAccount = this.liveByAccount.get(record.accountId);
+    if (ofAccount !== undefined) {
+      ofAccount.delete(record.orderId);
+      if (ofAccount.size === 0) this.liveByAccount.delete(record.accountId);
+    }
     this.retire({ sessionKey: record.sessionKey, clOrdIDs: record.clOrdIDs, orderId: record.orderId });
   }
 
@@ -287,6 +323,17 @@ export class OrderRegistry {
   /** A session's live orders in entry order. */
   liveOrders(sessionKey: string): OrderRecord[] {
     return [...(this.liveBySession.get(sessionKey)?.values() ?? [])];
+  }
+
+  /** Live orders of one engine account (every session's), or of all accounts, in order id order. */
+  liveOrdersOf(accountId?: number): OrderRecord[] {
+    const live = accountId === undefined ? this.live : this.liveByAccount.get(accountId);
+    return [...(live?.values() ?? [])];
+  }
+
+  /** Live orders, all accounts. */
+  get liveCount(): number {
+    return this.live.size;
   }
 
   private idsOf(sessionKey: string): Map<string, ClOrdIdEntry> {

@@ -108,6 +108,7 @@ function restoreCore(snapshot: VenueSnapshot, options: RecoverOptions, execIds: 
     engine: snapshot.engine,
     registry: snapshot.registry,
     accounts: snapshot.accounts,
+    ...(snapshot.listings !== undefined ? { listings: snapshot.listings } : {}),
     recentOrders: options.recentOrders,
     execIds,
     log,

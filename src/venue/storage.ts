@@ -7,7 +7,7 @@
 //   <dataDir>/fix/        FIX session state: sequence numbers and sent messages (file-message-store.ts)
 //
 // A snapshot is the venue's whole state after one command: the engine's snapshot, the order
-// registry, the account directory and the sequencer's counters, as JSON behind a one-line header
+// registry, the account directory, the listings' details and halts and the sequencer's counters, as JSON behind a one-line header
 // with the body's length and CRC-32. It is written under a temporary name, fsynced, renamed into
 // place and the directory fsynced, so a crash leaves either the old set of snapshots or the new one,
 // never half a file under a snapshot's name. The engine's state hash goes in too, and recovery checks
@@ -17,6 +17,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { EngineSnapshot } from '../engine/index.js';
+import type { ListingsSnapshot } from './listings.js';
 import type { AccountsSnapshot, RegistrySnapshot } from './order-registry.js';
 import type { SequencerState } from './sequencer.js';
 import { listDirOrEmpty, syncDir } from '../shared/durable-files.js';
@@ -106,6 +107,8 @@ export interface VenueSnapshot {
   readonly engine: EngineSnapshot;
   readonly registry: RegistrySnapshot;
   readonly accounts: AccountsSnapshot;
+  /** Asset class, reference price and halt of each listing; absent in snapshots from before run-time listings. */
+  readonly listings?: ListingsSnapshot;
   /** Wall-clock time of writing, for people. */
   readonly writtenAt: string;
 }

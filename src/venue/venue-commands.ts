@@ -8,6 +8,8 @@
 // numbers); the session is named by its key, the account by its name (the account directory
 // turns names into engine numbers in apply, in journal order, so the numbers replay identically).
 import type { Instrument, OrderType, Side, StpMode, TimeInForce } from '../engine/index.js';
+import type { AssetClass } from './instruments.js';
+import type { ListingDetails } from './listings.js';
 
 /** Journal record type of a venue command, JSON payload, version 1. */
 export const VENUE_COMMAND_V1 = 1;
@@ -16,6 +18,28 @@ export const VENUE_COMMAND_V1 = 1;
 export interface StartCommand {
   readonly kind: 'start';
   readonly instruments: readonly Instrument[];
+  /** The configuration's details of these listings (asset class, reference price); absent in older journals. */
+  readonly listings?: readonly ListingDetails[];
+}
+
+/** An operator lists a new symbol while the venue runs; it stays listed across restarts. */
+export interface ListVenueCommand {
+  readonly kind: 'list';
+  readonly instrument: Instrument;
+  readonly assetClass: AssetClass;
+  readonly referencePrice?: string;
+}
+
+/** Trading in a symbol stops: its live orders are cancelled, new orders and replaces are rejected. */
+export interface HaltVenueCommand {
+  readonly kind: 'halt';
+  readonly symbol: string;
+}
+
+/** Trading in a halted symbol starts again. */
+export interface ResumeVenueCommand {
+  readonly kind: 'resume';
+  readonly symbol: string;
 }
 
 export interface NewOrderVenueCommand {
@@ -96,7 +120,10 @@ export type VenueCommand =
   | ReplaceVenueCommand
   | MassCancelVenueCommand
   | RefuseVenueCommand
-  | EndOfDayVenueCommand;
+  | EndOfDayVenueCommand
+  | ListVenueCommand
+  | HaltVenueCommand
+  | ResumeVenueCommand;
 
 /** A command as the gateway hands it in: the sequencer gives a new order its engine id. */
 export type UnsequencedCommand = Exclude<VenueCommand, NewOrderVenueCommand> | Omit<NewOrderVenueCommand, 'orderId'>;
@@ -129,6 +156,16 @@ export function decodeVenueCommand(type: number, payload: Buffer): VenueCommand 
   switch (c.str('kind')) {
     case 'start':
       c.array('instruments');
+      if (c.value.listings !== undefined) c.array('listings');
+      break;
+    case 'list':
+      c.object('instrument');
+      c.str('assetClass');
+      c.optStr('referencePrice');
+      break;
+    case 'halt':
+    case 'resume':
+      c.str('symbol');
       break;
     case 'new':
       c.str('session');
@@ -203,5 +240,9 @@ class Fields {
   }
   array(key: string): void {
     if (!Array.isArray(this.value[key])) this.fail(key, 'an array');
+  }
+  object(key: string): void {
+    const v = this.value[key];
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(key, 'an object');
   }
 }

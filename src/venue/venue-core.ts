@@ -11,6 +11,7 @@ import { CancelReason, CommandKind, type EngineSink, type EngineSnapshot, type I
 import type { FixMessage } from '../fix/fix-message.js';
 import type { OutgoingMessage } from '../fix/session.js';
 import { unitsToDecimal } from '../shared/decimal.js';
+import { RejectCode, rejectReason } from '../shared/reject-codes.js';
 import {
   CxlRejResponseTo,
   type ExecIdSource,
@@ -23,6 +24,7 @@ import {
   rejectText,
 } from './execution-reports.js';
 import { AccountDirectory, OrdStatus, type OrderRecord, OrderRegistry, recordFill, type RegistrySnapshot, type AccountsSnapshot, workingStatus } from './order-registry.js';
+import { Listings, type ListingsSnapshot } from './listings.js';
 import type { Outbox } from './outbox.js';
 import type { SequencedCommand, VenueCommand } from './venue-commands.js';
 
@@ -35,7 +37,19 @@ export interface LiveContext {
 export interface ApplyResult {
   /** Orders a mass cancel cancelled. */
   readonly affected?: number;
+  /** Why the command's own order, cancel, replace or listing was refused. */
+  readonly rejected?: RejectCode;
+  /** The order a 'new' command entered, as it stands after the command. */
+  readonly order?: OrderRecord;
 }
+
+/**
+ * Orders entered in-process (the order gateway) belong to a session keyed "API:<account>". Nobody
+ * reads FIX reports there: the gateway answers from the registry, so the core builds none for them.
+ */
+export const API_SESSION_PREFIX = 'API:';
+export const apiSessionKey = (account: string): string => API_SESSION_PREFIX + account;
+export const isApiSession = (sessionKey: string): boolean => sessionKey.startsWith(API_SESSION_PREFIX);
 
 /** Where a report goes: a session, by key, when the outbox releases it. */
 export type Deliver = (sessionKey: string, message: OutgoingMessage) => void;
@@ -57,6 +71,8 @@ export interface VenueCoreOptions {
   readonly engine?: EngineSnapshot;
   readonly registry?: RegistrySnapshot;
   readonly accounts?: AccountsSnapshot;
+  /** Listing details and halts; absent (older snapshots): every engine instrument, not halted. */
+  readonly listings?: ListingsSnapshot;
   /** Done orders remembered (see OrderRegistry). */
   readonly recentOrders: number;
   readonly execIds: ExecIdSource;
@@ -67,6 +83,7 @@ export class VenueCore implements EngineSink {
   readonly engine: MatchingEngine;
   readonly registry: OrderRegistry;
   readonly accounts: AccountDirectory;
+  readonly listings: Listings;
   readonly execIds: ExecIdSource;
   private readonly log: (line: string) => void;
   private readonly observers: EngineSink[] = [];
@@ -78,6 +95,11 @@ export class VenueCore implements EngineSink {
   private reports: Array<() => void> = [];
   /** The order a mass cancel is cancelling right now. */
   private massCancelTarget: OrderRecord | undefined;
+  /** A halt is cancelling its symbol's orders. */
+  private halting = false;
+  /** What the command did to its own order (ApplyResult). */
+  private rejectedCode: RejectCode | undefined;
+  private entered: OrderRecord | undefined;
 
   constructor(options: VenueCoreOptions) {
     this.log = options.log ?? (() => {});
@@ -88,6 +110,7 @@ export class VenueCore implements EngineSink {
         ? OrderRegistry.restore(options.registry, options.recentOrders, (s) => this.engine.instrument(s))
         : new OrderRegistry(options.recentOrders);
     this.accounts = options.accounts !== undefined ? AccountDirectory.restore(options.accounts) : new AccountDirectory();
+    this.listings = Listings.restore(options.listings, this.engine.instruments());
   }
 
   /** From now on, commands report: through the outbox, to sessions via `deliver`. */
@@ -113,7 +136,11 @@ export class VenueCore implements EngineSink {
     this.current = sequenced;
     this.live = this.outbox !== undefined ? (context ?? {}) : undefined;
     try {
-      return this.run(sequenced.command, sequenced.time);
+      const result = this.run(sequenced.command, sequenced.time);
+      const rejected = this.rejectedCode;
+      const order = this.entered;
+      if (rejected === undefined && order === undefined) return result;
+      return { ...result, ...(rejected !== undefined ? { rejected } : {}), ...(order !== undefined ? { order } : {}) };
     } catch (e) {
       this.log(`applying command ${sequenced.seq} (${sequenced.command.kind}) failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return {};
@@ -123,6 +150,9 @@ export class VenueCore implements EngineSink {
       this.current = undefined;
       this.live = undefined;
       this.massCancelTarget = undefined;
+      this.halting = false;
+      this.rejectedCode = undefined;
+      this.entered = undefined;
       const outbox = this.outbox;
       if (outbox !== undefined) for (const r of reports) outbox.push(sequenced.seq, r);
     }
@@ -137,14 +167,45 @@ export class VenueCore implements EngineSink {
           if (existing === undefined) {
             const code = engine.addInstrument(instrument);
             if (code !== undefined) this.log(`instrument ${instrument.symbol} not listed: ${rejectText(code)}`);
+            else this.listings.ensure(instrument.symbol);
           } else if (JSON.stringify(existing) !== JSON.stringify(instrument)) {
             this.log(`instrument ${instrument.symbol}: the books keep the definition they were built with; the changed one in the configuration is ignored`);
           }
         }
+        for (const details of command.listings ?? []) if (engine.instrument(details.symbol) !== undefined) this.listings.describe(details);
+        return {};
+      }
+      case 'list': {
+        const code = engine.addInstrument(command.instrument);
+        if (code !== undefined) {
+          this.rejectedCode = code;
+          this.log(`instrument ${command.instrument.symbol} not listed: ${rejectText(code)}`);
+          return {};
+        }
+        const { symbol } = command.instrument;
+        this.listings.describe({ symbol, assetClass: command.assetClass, ...(command.referencePrice !== undefined ? { referencePrice: command.referencePrice } : {}) });
+        return {};
+      }
+      case 'halt':
+      case 'resume': {
+        if (engine.instrument(command.symbol) === undefined) {
+          this.rejectedCode = RejectCode.UnknownSymbol;
+          this.log(`${command.kind} of ${command.symbol}, which is not listed`);
+          return {};
+        }
+        this.listings.setHalted(command.symbol, command.kind === 'halt');
+        if (command.kind === 'resume') return {};
+        // Every account's orders, pending stops included, in the engine's canonical order.
+        this.halting = true;
+        engine.apply({ kind: 'massCancel', time, symbol: command.symbol });
         return {};
       }
       case 'new': {
         registry.reserveClOrdId(command.session, command.clOrdId);
+        if (this.listings.isHalted(command.symbol)) {
+          this.rejected(command.symbol, command.orderId, this.accounts.idFor(command.accountName), CommandKind.New, RejectCode.SymbolHalted);
+          return {};
+        }
         engine.apply({
           kind: 'new',
           time,
@@ -176,6 +237,10 @@ export class VenueCore implements EngineSink {
           return {};
         }
         const target = { symbol: record.instrument.symbol, orderId: record.orderId, account: record.accountId };
+        if (command.kind === 'replace' && this.listings.isHalted(target.symbol)) {
+          this.rejected(target.symbol, target.orderId, target.account, CommandKind.Replace, RejectCode.SymbolHalted);
+          return {};
+        }
         if (command.kind === 'cancel') engine.apply({ kind: 'cancel', time, ...target });
         else engine.apply({ kind: 'replace', time, ...target, qty: command.qty, price: command.price, ...(command.stopPrice !== undefined ? { stopPrice: command.stopPrice } : {}) });
         return {};
@@ -267,6 +332,7 @@ export class VenueCore implements EngineSink {
         displayQty: command.displayQty,
         clOrdID: command.clOrdId,
         clOrdIDs: [command.clOrdId],
+        updatedAt: this.time,
         price: command.price,
         stopPrice: command.stopPrice,
         orderQty: qty,
@@ -276,6 +342,7 @@ export class VenueCore implements EngineSink {
         status: OrdStatus.New,
       };
       this.registry.add(record);
+      if (command.orderId === orderId) this.entered = record;
       this.queueReport(record, 'new');
     });
     this.observe((s) => s.accepted(...a));
@@ -287,6 +354,7 @@ export class VenueCore implements EngineSink {
       const command = this.current?.command;
       const registry = this.registry;
       if (kind === CommandKind.New && command?.kind === 'new') {
+        this.rejectedCode = code;
         registry.spendClOrdId(command.session, command.clOrdId);
         const message = this.live?.message;
         if (message !== undefined) {
@@ -295,8 +363,9 @@ export class VenueCore implements EngineSink {
         return;
       }
       if ((kind === CommandKind.Cancel && command?.kind === 'cancel') || (kind === CommandKind.Replace && command?.kind === 'replace')) {
+        this.rejectedCode = code;
         registry.spendClOrdId(command.session, command.clOrdId);
-        if (this.live === undefined) return;
+        if (this.live === undefined || isApiSession(command.session)) return;
         this.report(
           command.session,
           orderCancelReject(versionOfKey(command.session), {
@@ -355,6 +424,8 @@ export class VenueCore implements EngineSink {
         origClOrdID = registry.rename(record, command.clOrdId);
       } else if (reason === CancelReason.User && this.massCancelTarget === record) {
         text = CANCEL_TEXT[CancelReason.MassCancel];
+      } else if (reason === CancelReason.MassCancel && this.halting) {
+        text = rejectReason(RejectCode.SymbolHalted);
       }
       record.leavesQty = 0;
       record.status = OrdStatus.Canceled;
@@ -411,7 +482,8 @@ export class VenueCore implements EngineSink {
 
   /** Builds the report now (the record changes again later in the command) and queues it. */
   private queueReport(record: OrderRecord, kind: ReportKind, extra: Omit<ReportOptions, 'execId' | 'transactTime'> = {}): void {
-    if (this.live === undefined) return;
+    record.updatedAt = this.time;
+    if (this.live === undefined || isApiSession(record.sessionKey)) return;
     const message = executionReport(versionOfKey(record.sessionKey), record, kind, { execId: this.execId(), transactTime: this.time, ...extra });
     this.report(record.sessionKey, message);
   }

@@ -11,11 +11,16 @@
 //                  on disk, then go out in order (outbox.ts)
 //   6. sessions    each report on the session that owns the order
 //
+// In-process callers skip stage 1's FIX: the order gateway (`orders`, order-gateway.ts) checks a
+// request itself and hands the same commands to the sequencer; operators list, halt and resume
+// symbols with journaled commands of their own. Both are answered once durable (durable-answers.ts).
+//
 // Stages 1 to 4 run synchronously, one command at a time, so the journal's order is the order in
 // which the books changed; only stage 5 waits, for the journal's fsync. Snapshots of the whole state
 // are taken between commands every so often and at a clean shutdown; on startup the newest good
 // snapshot is restored and the journal after it replayed through stage 4 (recovery.ts).
-import { type EngineSink, type MatchingEngine, hashEngineSnapshot } from '../engine/index.js';
+import { hrtime } from 'node:process';
+import { type EngineSink, type MatchingEngine, hashEngineSnapshot, validateInstrument } from '../engine/index.js';
 import { FixAcceptor } from '../fix/acceptor.js';
 import { getDictionary, isSupportedVersion } from '../fix/dictionary.js';
 import { FileMessageStoreFactory } from '../fix/file-message-store.js';
@@ -23,17 +28,32 @@ import type { MessageValidator } from '../fix/session.js';
 import type { SessionSettingsInput } from '../fix/session-settings.js';
 import { validateMessage } from '../fix/validator.js';
 import { type ClockScheduler, type TimerHandle, systemClock } from '../shared/clock.js';
+import { priceToTicks } from '../shared/decimal.js';
+import type { OrderGateway } from '../shared/order-gateway.js';
+import { RejectCode } from '../shared/reject-codes.js';
 import type { VenueConfig } from './config.js';
+import { DurableAnswers, refusal } from './durable-answers.js';
 import { ExecIdSource } from './execution-reports.js';
 import { FixVenueApplication, type VenueSequencer } from './fix-application.js';
-import { JournalWriter } from './journal.js';
+import type { ListedInstrument } from './instruments.js';
+import { JournalWriter, type JournalStats } from './journal.js';
+import type { AdminResult, ListingState } from './listings.js';
+import { VenueOrderGateway } from './order-gateway.js';
 import type { OrderRegistry } from './order-registry.js';
 import { Outbox } from './outbox.js';
 import { type Recovered, recover } from './recovery.js';
 import { Sequencer } from './sequencer.js';
 import { type DataLayout, dataLayout, encodeSnapshot, lockDataDir, moveAside, removeTemporarySnapshots, type VenueSnapshot, writeSnapshot } from './storage.js';
-import { encodeVenueCommand, VENUE_COMMAND_V1 } from './venue-commands.js';
-import { VenueCore } from './venue-core.js';
+import { encodeVenueCommand, type SequencedCommand, type UnsequencedCommand, VENUE_COMMAND_V1 } from './venue-commands.js';
+import { type ApplyResult, type LiveContext, VenueCore } from './venue-core.js';
+
+export type { AdminResult, ListingState } from './listings.js';
+export type { JournalStats } from './journal.js';
+
+/** Pipeline stages timed for monitoring: applying a command, and from submitting it to its release once durable. */
+export type PipelineStage = 'apply' | 'durable';
+
+const ASSET_CLASSES: readonly string[] = ['equity', 'crypto', 'other'];
 
 /** Snapshots kept; the one before the newest is there in case the newest turns out unreadable. */
 export const SNAPSHOTS_KEPT = 2;
@@ -80,6 +100,8 @@ export class Venue {
   readonly core: VenueCore;
   readonly sequencer: VenueSequencer;
   readonly outbox: Outbox;
+  /** In-process order entry: the REST API and the strategies trade here. */
+  readonly orders: OrderGateway;
   readonly application: FixVenueApplication;
   readonly acceptor: FixAcceptor;
   /** Undefined for a venue that keeps nothing (`new Venue`). */
@@ -94,6 +116,11 @@ export class Venue {
   private stopping: Promise<void> | undefined;
   private fatalError: Error | undefined;
   private readonly fatalListeners: Array<(e: Error) => void> = [];
+  private readonly answers: DurableAnswers;
+  private readonly listingListeners: Array<() => void> = [];
+  private readonly stageListeners: Array<(stage: PipelineStage, seconds: number) => void> = [];
+  /** When the command being submitted entered the sequencer (only while stages are timed). */
+  private submittedAt: bigint | undefined;
 
   /**
    * Opens the data directory (config.dataDir): takes its lock, restores the newest good snapshot,
@@ -146,13 +173,24 @@ export class Venue {
     // Outbox: waits until the journal has the command (fsynced, or with fsync off at least written,
     // which a killed process cannot take back); with no journal it lets everything through.
     this.outbox = new Outbox(journal === undefined, (e) => this.log(`delivery failed: ${errorText(e)}`));
+    this.answers = new DurableAnswers(this.outbox);
 
     // Sequencer and journal.
     this.sequencer = new Sequencer({
       clock: this.clock,
       ...(storage !== undefined ? { state: storage.recovered.sequencer } : {}),
-      ...(journal !== undefined ? { log: { write: (s) => journal.append(s.seq, s.time, VENUE_COMMAND_V1, encodeVenueCommand(s.command)) } } : {}),
+      ...(journal !== undefined
+        ? {
+            log: {
+              write: (s) => {
+                if (this.stageListeners.length > 0) this.submittedAt = hrtime.bigint();
+                journal.append(s.seq, s.time, VENUE_COMMAND_V1, encodeVenueCommand(s.command));
+              },
+            },
+          }
+        : {}),
       apply: (s, context) => {
+        if (this.stageListeners.length > 0) return this.timedApply(s, context);
         const result = this.core.apply(s, context);
         this.afterCommand();
         return result;
@@ -193,7 +231,16 @@ export class Venue {
 
     // This run's first command: the listings it trades (new ones join the books), and a sequence
     // number of its own before anyone is answered, which keeps ExecIDs unique across restarts.
-    this.sequencer.submit({ kind: 'start', instruments: config.listings.map((l) => l.instrument) });
+    this.sequencer.submit({
+      kind: 'start',
+      instruments: config.listings.map((l) => l.instrument),
+      listings: config.listings.map((l) => ({
+        symbol: l.instrument.symbol,
+        assetClass: l.assetClass,
+        ...(l.referencePrice !== undefined ? { referencePrice: l.referencePrice } : {}),
+      })),
+    });
+    this.orders = new VenueOrderGateway({ core: this.core, sequencer: this.sequencer, answers: this.answers, stp: config.selfTradePrevention });
 
     const everySeconds = config.durability.snapshotEverySeconds;
     if (storage !== undefined && everySeconds > 0) {
@@ -234,12 +281,15 @@ export class Venue {
 
   private async stopNow(): Promise<void> {
     this.application.close();
+    this.answers.close();
     this.snapshotTimer?.cancel();
     const storage = this.storage;
     if (storage !== undefined && this.fatalError === undefined) {
       await storage.journal.flush();
       this.outbox.markDurable(storage.journal.durableSeq);
     }
+    // Whatever the journal could not make durable is answered "no" rather than never.
+    this.answers.abandon();
     await this.acceptor.close();
     if (storage === undefined) return;
     try {
@@ -250,6 +300,140 @@ export class Venue {
     } finally {
       await settle([storage.journal.close(), storage.fixStore.close()]);
       storage.unlock();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Listings: what trades, changed at run time by journaled commands (a restart keeps them).
+
+  /** Every listing in listing order: the configuration's first, then those listed at run time. */
+  listings(): ListingState[] {
+    return this.core.listings.states((symbol) => this.core.engine.instrument(symbol));
+  }
+
+  /** Lists a new symbol (an empty book); resolves once durable. A symbol already listed: 3021. */
+  list(listing: ListedInstrument): Promise<AdminResult> {
+    const instrument = listing?.instrument;
+    const symbol = instrument?.symbol;
+    const problem = ((): AdminResult | undefined => {
+      if (instrument === undefined || validateInstrument(instrument) !== undefined) {
+        return refusal(RejectCode.InvalidInstrument, `instrument ${JSON.stringify(instrument)}: symbol of 1 to 32 letters, digits or . _ : / -, positive tick and lot sizes, limits in whole ticks and lots, minimums not above maximums`);
+      }
+      if (this.core.engine.instrument(instrument.symbol) !== undefined) return refusal(RejectCode.DuplicateSymbol, `symbol ${JSON.stringify(symbol)} is already listed`);
+      if (!ASSET_CLASSES.includes(listing.assetClass)) return refusal(RejectCode.UnsupportedValue, `assetClass ${JSON.stringify(listing.assetClass)}; use ${ASSET_CLASSES.join(', ')}`);
+      if (listing.referencePrice !== undefined) {
+        const r = priceToTicks(listing.referencePrice, instrument.tickSize);
+        if (!r.ok) return refusal(r.code, `referencePrice ${JSON.stringify(listing.referencePrice)}, tick size ${instrument.tickSize}`);
+        if (r.units <= 0) return refusal(RejectCode.InvalidPrice, `referencePrice ${JSON.stringify(listing.referencePrice)} must be above zero`);
+      }
+      return undefined;
+    })();
+    if (problem !== undefined) return this.answerNow(problem);
+    return this.administer({
+      kind: 'list',
+      instrument,
+      assetClass: listing.assetClass,
+      ...(listing.referencePrice !== undefined ? { referencePrice: listing.referencePrice } : {}),
+    });
+  }
+
+  /**
+   * Halts trading in a symbol: every live order in it is cancelled (each owner gets its cancel
+   * report), and new orders and replaces are rejected with 2001 until `resume`. Resolves once durable.
+   */
+  halt(symbol: string): Promise<AdminResult> {
+    return this.setHalted(symbol, true);
+  }
+
+  /** Reopens a halted symbol; resolves once durable. */
+  resume(symbol: string): Promise<AdminResult> {
+    return this.setHalted(symbol, false);
+  }
+
+  /** Told after a list, halt or resume is durable (not for what recovery replays). */
+  onListingsChanged(listener: () => void): void {
+    this.listingListeners.push(listener);
+  }
+
+  private setHalted(symbol: string, halted: boolean): Promise<AdminResult> {
+    if (this.core.engine.instrument(symbol) === undefined) return this.answerNow(refusal(RejectCode.UnknownSymbol, `symbol ${JSON.stringify(symbol)} is not listed`));
+    // Already so: nothing to journal, and the answer says so once the state it describes is durable.
+    if (this.core.listings.isHalted(symbol) === halted) return this.answerNow({ ok: true });
+    return this.administer({ kind: halted ? 'halt' : 'resume', symbol });
+  }
+
+  private administer(command: UnsequencedCommand): Promise<AdminResult> {
+    const closed = this.answers.closed;
+    if (closed !== undefined) return Promise.resolve(closed);
+    let seq: number;
+    let result: ApplyResult;
+    try {
+      ({ sequenced: { seq }, result } = this.sequencer.submit(command));
+    } catch (e) {
+      return Promise.resolve(refusal(RejectCode.VenueClosing, `the request was not taken: ${errorText(e)}`));
+    }
+    if (result.rejected !== undefined) return this.answers.after(seq, refusal(result.rejected, command.kind));
+    this.outbox.push(seq, () => {
+      for (const listener of this.listingListeners) {
+        try {
+          listener();
+        } catch (e) {
+          this.log(`listings listener failed: ${errorText(e)}`);
+        }
+      }
+    });
+    return this.answers.after(seq, { ok: true } as const);
+  }
+
+  private answerNow(answer: AdminResult): Promise<AdminResult> {
+    const closed = this.answers.closed;
+    if (closed !== undefined) return Promise.resolve(closed);
+    return this.answers.after(this.sequencer.lastSeq, answer);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Numbers for monitoring.
+
+  /**
+   * Told, per command, how long applying it took and how long it took from submission to its
+   * release once durable (the journal's fsync wait), in seconds. Costs nothing while nobody listens.
+   */
+  onStageTimes(listener: (stage: PipelineStage, seconds: number) => void): void {
+    this.stageListeners.push(listener);
+  }
+
+  /** The last command sequenced, and the last the journal has on disk (the same for a venue that keeps nothing). */
+  journalPosition(): { lastSeq: number; durableSeq: number } {
+    const lastSeq = this.sequencer.lastSeq;
+    const journal = this.storage?.journal;
+    return { lastSeq, durableSeq: journal === undefined ? lastSeq : Math.min(journal.durableSeq, lastSeq) };
+  }
+
+  /** The journal's write and fsync counters; undefined for a venue that keeps nothing. */
+  journalStats(): JournalStats | undefined {
+    return this.storage?.journal.stats;
+  }
+
+  private timedApply(s: SequencedCommand, context: LiveContext | undefined): ApplyResult {
+    const start = hrtime.bigint();
+    const submitted = this.submittedAt ?? start;
+    this.submittedAt = undefined;
+    const result = this.core.apply(s, context);
+    const applied = hrtime.bigint();
+    this.afterCommand();
+    this.tellStage('apply', applied - start);
+    this.outbox.push(s.seq, () => this.tellStage('durable', hrtime.bigint() - submitted));
+    return result;
+  }
+
+  private tellStage(stage: PipelineStage, nanos: bigint): void {
+    const seconds = Number(nanos) / 1e9;
+    for (const listener of this.stageListeners) {
+      try {
+        listener(stage, seconds);
+      } catch (e) {
+        this.log(`stage time listener failed: ${errorText(e)}`);
+      }
     }
   }
 
@@ -278,6 +462,7 @@ export class Venue {
       engine,
       registry: this.core.registry.snapshot(),
       accounts: this.core.accounts.snapshot(),
+      listings: this.core.listings.snapshot(),
       writtenAt: new Date(this.clock.now()).toISOString(),
     };
     // Encoded now: the books move on while the journal syncs.
@@ -320,6 +505,7 @@ export class Venue {
     if (this.fatalError !== undefined) return;
     this.fatalError = e;
     this.application.close();
+    this.answers.abandon(`nothing more can be made durable (${e.message})`);
     this.log(`fatal: ${e.message}; nothing more will be acknowledged`);
     for (const listener of this.fatalListeners) listener(e);
   }

@@ -10,6 +10,8 @@ const PUBLISHED: Record<keyof typeof RejectCode, number> = {
   MissingField: 1005,
   UnsupportedValue: 1006,
   DuplicateClOrdId: 1007,
+  SymbolHalted: 2001,
+  VenueClosing: 2002,
   UnknownSymbol: 3001,
   InvalidSide: 3002,
   InvalidQty: 3003,
@@ -36,7 +38,8 @@ const PUBLISHED: Record<keyof typeof RejectCode, number> = {
 
 // Which pipeline stage owns each code; the thousands digit must say the same.
 const EDGE = new Set<string>(['InvalidDecimal', 'PriceNotOnTick', 'QtyNotOnLot', 'DecimalOutOfRange', 'MissingField', 'UnsupportedValue', 'DuplicateClOrdId']);
-const stageRange = (name: string): [number, number] => (EDGE.has(name) ? [1000, 1999] : [3000, 3999]);
+const VENUE = new Set<string>(['SymbolHalted', 'VenueClosing']);
+const stageRange = (name: string): [number, number] => (EDGE.has(name) ? [1000, 1999] : VENUE.has(name) ? [2000, 2999] : [3000, 3999]);
 
 describe('reject codes', () => {
   it('keep their published numbers', () => {

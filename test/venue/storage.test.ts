@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MatchingEngine, NullSink } from '../../src/engine/index.js';
+import { ExecIdSource } from '../../src/venue/execution-reports.js';
 import { DEFAULT_INSTRUMENTS } from '../../src/venue/instruments.js';
 import { AccountDirectory, OrderRegistry } from '../../src/venue/order-registry.js';
 import {
@@ -18,6 +19,7 @@ import {
   type VenueSnapshot,
   writeSnapshot,
 } from '../../src/venue/storage.js';
+import { VenueCore } from '../../src/venue/venue-core.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'crucible-storage-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -50,6 +52,37 @@ describe('snapshot files', () => {
     removeTemporarySnapshots(layout.snapshots);
     expect(readdirSync(layout.snapshots)).toHaveLength(2);
     expect(listSnapshots(dir)).toEqual([]);
+  });
+
+  it('carry each listing’s details and halt, and older snapshots without them still restore', async () => {
+    const layout = dataLayout(join(scratch, 'listings'));
+    lockDataDir(layout)();
+    const snapshot: VenueSnapshot = {
+      ...snapshotAt(9),
+      listings: [
+        { symbol: 'AAPL', assetClass: 'equity', referencePrice: '190.00', halted: true },
+        { symbol: 'BTCUSDT', assetClass: 'crypto', halted: false },
+      ],
+    };
+    await writeSnapshot(layout.snapshots, 9, encodeSnapshot(snapshot), 2);
+    const read = readSnapshot(join(layout.snapshots, snapshotName(9)));
+    expect(read).toEqual(snapshot);
+    const restore = (s: VenueSnapshot): VenueCore =>
+      new VenueCore({ engine: s.engine, registry: s.registry, accounts: s.accounts, ...(s.listings !== undefined ? { listings: s.listings } : {}), recentOrders: 10, execIds: new ExecIdSource() });
+
+    const core = restore(read);
+    const listings = core.listings.states((symbol) => core.instrument(symbol));
+    expect(listings.slice(0, 2)).toEqual([
+      { instrument: { symbol: 'AAPL', tickSize: '0.01', lotSize: '1' }, assetClass: 'equity', referencePrice: '190.00', halted: true },
+      { instrument: { symbol: 'BTCUSDT', tickSize: '0.01', lotSize: '0.00001' }, assetClass: 'crypto', halted: false },
+    ]);
+    // Instruments the snapshot's listings do not name are listed all the same.
+    expect(listings.map((l) => l.instrument.symbol).sort()).toEqual(DEFAULT_INSTRUMENTS.map((i) => i.symbol).sort());
+
+    const old = restore(snapshotAt(5));
+    expect(old.listings.snapshot()).toEqual(
+      [...DEFAULT_INSTRUMENTS].sort((a, b) => (a.symbol < b.symbol ? -1 : 1)).map((i) => ({ symbol: i.symbol, assetClass: 'other', halted: false })),
+    );
   });
 
   it('are refused when damaged, truncated, or not what their name says', () => {

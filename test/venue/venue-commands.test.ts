@@ -30,6 +30,15 @@ const commands: VenueCommand[] = [
   { kind: 'refuse', session: S, clOrdId: 'bad' },
   { kind: 'endOfDay' },
   { kind: 'endOfDay', symbol: 'AAPL' },
+  {
+    kind: 'start',
+    instruments: [{ symbol: 'AAPL', tickSize: '0.01', lotSize: '1' }],
+    listings: [{ symbol: 'AAPL', assetClass: 'equity', referencePrice: '190.00' }],
+  },
+  { kind: 'list', instrument: { symbol: 'NVDA', tickSize: '0.01', lotSize: '1', maxQty: 10_000 }, assetClass: 'equity', referencePrice: '120.00' },
+  { kind: 'list', instrument: { symbol: 'XRPUSDT', tickSize: '0.0001', lotSize: '0.1' }, assetClass: 'crypto' },
+  { kind: 'halt', symbol: 'AAPL' },
+  { kind: 'resume', symbol: 'AAPL' },
 ];
 
 describe('venue commands in the journal', () => {
@@ -49,7 +58,10 @@ describe('venue commands in the journal', () => {
     expect(bad(2, '{}')).toEqual(new BadVenueCommand('unknown record type 2'));
     expect(String(bad(1, '{"kind":'))).toMatch(/payload is not JSON/);
     expect(String(bad(1, '[]'))).toMatch(/not a JSON object/);
-    expect(String(bad(1, '{"kind":"halt"}'))).toMatch(/unknown command kind "halt"/);
+    expect(String(bad(1, '{"kind":"pause"}'))).toMatch(/unknown command kind "pause"/);
+    expect(String(bad(1, '{"kind":"halt"}'))).toMatch(/halt: symbol must be a string, got undefined/);
+    expect(String(bad(1, '{"kind":"list","instrument":"NVDA","assetClass":"equity"}'))).toMatch(/list: instrument must be an object, got "NVDA"/);
+    expect(String(bad(1, '{"kind":"start","instruments":[],"listings":{}}'))).toMatch(/start: listings must be an array/);
     expect(String(bad(1, '{"kind":"cancel","session":"s","clOrdId":"c","origClOrdId":"o","orderId":1.5}'))).toMatch(/cancel: orderId must be an integer, got 1.5/);
     const { postOnly: _postOnly, ...noPostOnly } = commands[1] as Extract<VenueCommand, { kind: 'new' }>;
     expect(String(bad(1, JSON.stringify(noPostOnly)))).toMatch(/new: postOnly must be true or false/);

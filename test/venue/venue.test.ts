@@ -290,6 +290,31 @@ describe('venue over FIX 4.2', () => {
   });
 });
 
+describe('halted symbols over FIX', () => {
+  it('cancels the resting orders of a halted symbol, rejects new ones with 2001, and trades again once resumed', async () => {
+    const c = await logon('HALT42', 'FIX.4.2');
+    limit(c, 'a1', 'BNBUSDT', '1', '2', '590.00', [[59, '1']]);
+    await c.take(1);
+    expect(await venue.halt('BNBUSDT')).toEqual({ ok: true });
+    const [cancelled] = await c.take(1);
+    expect(pick(cancelled, [11, 20, 150, 39, 151, 58])).toEqual({ 11: 'a1', 20: '0', 150: '4', 39: '4', 151: '0.000', 58: 'trading in this symbol is halted' });
+
+    limit(c, 'a2', 'BNBUSDT', '1', '2', '590.00');
+    const [rejected] = await c.take(1);
+    expect(pick(rejected, [11, 150, 39, 103, 58])).toEqual({ 11: 'a2', 150: '8', 39: '8', 103: '0', 58: '2001 trading in this symbol is halted' });
+    cancel(c, 'a3', 'a1', 'BNBUSDT', '1');
+    const [tooLate] = await c.take(1);
+    expect(pick(tooLate, [35, 11, 41, 39, 102])).toEqual({ 35: '9', 11: 'a3', 41: 'a1', 39: '4', 102: '0' });
+    // Other symbols trade on.
+    limit(c, 'a4', 'SOLUSDT', '1', '1', '140.00');
+    expect((await c.next()).get(150)).toBe('0');
+
+    expect(await venue.resume('BNBUSDT')).toEqual({ ok: true });
+    limit(c, 'a5', 'BNBUSDT', '1', '2', '590.00');
+    expect(pick(await c.next(), [11, 150])).toEqual({ 11: 'a5', 150: '0' });
+  });
+});
+
 describe('venue lifecycle', () => {
   it('logs every session out when it stops', async () => {
     const own = new Venue({ config: resolveVenueConfig({}, { fixPort: 0 }) });
