@@ -24,8 +24,9 @@ import { type EngineSink, type MatchingEngine, hashEngineSnapshot, validateInstr
 import { FixAcceptor } from '../fix/acceptor.js';
 import { getDictionary, isSupportedVersion } from '../fix/dictionary.js';
 import { FileMessageStoreFactory } from '../fix/file-message-store.js';
+import { SessionMonitors } from '../fix/session-monitor.js';
 import type { MessageValidator } from '../fix/session.js';
-import type { SessionSettingsInput } from '../fix/session-settings.js';
+import { sessionKey, type SessionSettingsInput } from '../fix/session-settings.js';
 import { validateMessage } from '../fix/validator.js';
 import { type ClockScheduler, type TimerHandle, systemClock } from '../shared/clock.js';
 import { priceToTicks } from '../shared/decimal.js';
@@ -104,6 +105,8 @@ export class Venue {
   readonly orders: OrderGateway;
   readonly application: FixVenueApplication;
   readonly acceptor: FixAcceptor;
+  /** What each FIX session said lately, for the dashboard's FIX panel. */
+  readonly sessionMonitors: SessionMonitors;
   /** Undefined for a venue that keeps nothing (`new Venue`). */
   readonly startup: StartupReport | undefined;
   private readonly storage: VenueStorage | undefined;
@@ -116,6 +119,7 @@ export class Venue {
   private stopping: Promise<void> | undefined;
   private fatalError: Error | undefined;
   private readonly fatalListeners: Array<(e: Error) => void> = [];
+  private readonly sessionEventListeners: Array<(sessionKey: string, text: string) => void> = [];
   private readonly answers: DurableAnswers;
   private readonly listingListeners: Array<() => void> = [];
   private readonly stageListeners: Array<(stage: PipelineStage, seconds: number) => void> = [];
@@ -213,11 +217,18 @@ export class Venue {
       sessionFor: (key) => acceptor?.sessionByKey(key),
       log: this.log,
     });
+    const monitors = (this.sessionMonitors = new SessionMonitors({
+      now: () => this.clock.now(),
+      onSessionEvent: (key, text) => {
+        for (const listener of this.sessionEventListeners) listener(key, text);
+      },
+    }));
     this.acceptor = acceptor = new FixAcceptor({
       sessions: sessionTemplates(config),
       application: this.application,
       clock: this.clock,
       validatorFor: dictionaryValidator,
+      logFor: (id) => monitors.for(sessionKey(id)),
       onEvent: (text) => this.log(`fix: ${text}`),
       ...(fixStore !== undefined
         ? {
@@ -256,6 +267,11 @@ export class Venue {
 
   get registry(): OrderRegistry {
     return this.core.registry;
+  }
+
+  /** Told each FIX session event (logon, logout, resend, reject...) with the session's key. */
+  onSessionEvent(listener: (sessionKey: string, text: string) => void): void {
+    this.sessionEventListeners.push(listener);
   }
 
   /** The journal or a store failed: nothing more can be acknowledged. */
