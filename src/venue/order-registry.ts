@@ -178,24 +178,25 @@ export interface RegistrySnapshot {
   readonly retired: ReadonlyArray<{ readonly sessionKey: string; readonly clOrdIDs: readonly string[]; readonly orderId?: number }>;
 }
 
-interface Retired {
+/** ClOrdIDs of a request that came to nothing (no order), waiting to age out. */
+interface SpentIds {
   readonly sessionKey: string;
   readonly clOrdIDs: readonly string[];
-  readonly orderId?: number;
+  readonly orderId?: undefined;
 }
 
-/** A ClOrdID taken in a session, and the order it names (none for a request that was rejected). */
-interface ClOrdIdEntry {
-  record: OrderRecord | undefined;
-}
+/** What ages out: a done order (its record, ClOrdIDs and all) or spent ClOrdIDs. */
+type Retired = OrderRecord | SpentIds;
+
+// Every order passes through these tables, so they hold the records themselves (null for a ClOrdID
+// taken by a request that came to nothing): no wrapper object per ClOrdID, no second copy of a
+// retired order's identity, and fewer objects for the collector to move as orders age.
 
 export class OrderRegistry {
   private readonly byOrderId = new Map<number, OrderRecord>();
-  private readonly clOrdIds = new Map<string, Map<string, ClOrdIdEntry>>();
+  private readonly clOrdIds = new Map<string, Map<string, OrderRecord | null>>();
   private readonly liveBySession = new Map<string, Map<number, OrderRecord>>();
-  /** Live orders by engine account number, and all of them, each in entry (order id) order; not snapshotted, rebuilt from the live sets. */
-  private readonly liveByAccount = new Map<number, Map<number, OrderRecord>>();
-  private readonly live = new Map<number, OrderRecord>();
+  private liveTotal = 0;
   /**
    * Done orders and spent ClOrdIDs, oldest first from `retiredHead`: a queue in an array, as a Map
    * keyed by arrival costs a hash entry per done order and an iterator per eviction.
@@ -213,9 +214,11 @@ export class OrderRegistry {
     }
     return {
       orders,
-      clOrdIds: [...this.clOrdIds].map(([session, ids]) => [session, [...ids].map(([id, entry]) => [id, entry.record?.orderId ?? null] as const)] as const),
+      clOrdIds: [...this.clOrdIds].map(([session, ids]) => [session, [...ids].map(([id, record]) => [id, record?.orderId ?? null] as const)] as const),
       live: [...this.liveBySession].map(([session, live]) => [session, [...live.keys()]] as const),
-      retired: this.retired.slice(this.retiredHead).map((r) => ({ sessionKey: r.sessionKey, clOrdIDs: [...r.clOrdIDs], ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) })),
+      retired: this.retired
+        .slice(this.retiredHead)
+        .map((r) => ({ sessionKey: r.sessionKey, clOrdIDs: [...r.clOrdIDs], ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) })),
     };
   }
 
@@ -234,15 +237,15 @@ export class OrderRegistry {
       registry.byOrderId.set(o.orderId, { ...rest, instrument, notional: BigInt(notional), clOrdIDs: [...clOrdIDs] });
     }
     for (const [session, ids] of snapshot.clOrdIds) {
-      registry.clOrdIds.set(session, new Map(ids.map(([id, orderId]) => [id, { record: orderId === null ? undefined : recordOf(orderId) }])));
+      registry.clOrdIds.set(session, new Map(ids.map(([id, orderId]) => [id, orderId === null ? null : recordOf(orderId)])));
     }
-    for (const [session, ids] of snapshot.live) registry.liveBySession.set(session, new Map(ids.map((id) => [id, recordOf(id)])));
-    const live = snapshot.live.flatMap(([, ids]) => ids.map(recordOf)).sort((a, b) => a.orderId - b.orderId);
-    for (const record of live) registry.indexLive(record);
+    for (const [session, ids] of snapshot.live) {
+      registry.liveBySession.set(session, new Map(ids.map((id) => [id, recordOf(id)])));
+      registry.liveTotal += ids.length;
+    }
     for (const r of snapshot.retired) {
-      // Retired orders share their record's ClOrdID list, as `finish` leaves it.
-      const clOrdIDs = r.orderId !== undefined && registry.byOrderId.has(r.orderId) ? recordOf(r.orderId).clOrdIDs : [...r.clOrdIDs];
-      registry.retired.push({ sessionKey: r.sessionKey, clOrdIDs, ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) });
+      const record = r.orderId !== undefined ? registry.byOrderId.get(r.orderId) : undefined;
+      registry.retired.push(record ?? { sessionKey: r.sessionKey, clOrdIDs: [...r.clOrdIDs] });
     }
     return registry;
   }
@@ -256,7 +259,7 @@ export class OrderRegistry {
   reserveClOrdId(sessionKey: string, clOrdID: string): boolean {
     const ids = this.idsOf(sessionKey);
     if (ids.has(clOrdID)) return false;
-    ids.set(clOrdID, { record: undefined });
+    ids.set(clOrdID, null);
     return true;
   }
 
@@ -266,26 +269,18 @@ export class OrderRegistry {
 
   /** A reserved ClOrdID whose request came to nothing: it stays taken until it ages out. */
   spendClOrdId(sessionKey: string, clOrdID: string): void {
-    const entry = this.clOrdIds.get(sessionKey)?.get(clOrdID);
-    if (entry === undefined || entry.record !== undefined) return;
+    if (this.clOrdIds.get(sessionKey)?.get(clOrdID) !== null) return;
     this.retire({ sessionKey, clOrdIDs: [clOrdID] });
   }
 
   /** Starts tracking an order the engine accepted, under its (reserved) ClOrdID. */
   add(record: OrderRecord): void {
     this.byOrderId.set(record.orderId, record);
-    this.idsOf(record.sessionKey).set(record.clOrdID, { record });
+    this.idsOf(record.sessionKey).set(record.clOrdID, record);
     let live = this.liveBySession.get(record.sessionKey);
     if (live === undefined) this.liveBySession.set(record.sessionKey, (live = new Map()));
     live.set(record.orderId, record);
-    this.indexLive(record);
-  }
-
-  private indexLive(record: OrderRecord): void {
-    this.live.set(record.orderId, record);
-    let ofAccount = this.liveByAccount.get(record.accountId);
-    if (ofAccount === undefined) this.liveByAccount.set(record.accountId, (ofAccount = new Map()));
-    ofAccount.set(record.orderId, record);
+    this.liveTotal++;
   }
 
   /** Gives an order the ClOrdID of an accepted replace or cancel; returns the one it had. */
@@ -293,7 +288,7 @@ export class OrderRegistry {
     const previous = record.clOrdID;
     record.clOrdID = clOrdID;
     record.clOrdIDs.push(clOrdID);
-    this.idsOf(record.sessionKey).set(clOrdID, { record });
+    this.idsOf(record.sessionKey).set(clOrdID, record);
     return previous;
   }
 
@@ -302,13 +297,8 @@ export class OrderRegistry {
     const live = this.liveBySession.get(record.sessionKey);
     if (live === undefined || !live.delete(record.orderId)) return;
     if (live.size === 0) this.liveBySession.delete(record.sessionKey);
-    this.live.delete(record.orderId);
-    const ofAccount = this.liveByAccount.get(record.accountId);
-    if (ofAccount !== undefined) {
-      ofAccount.delete(record.orderId);
-      if (ofAccount.size === 0) this.liveByAccount.delete(record.accountId);
-    }
-    this.retire({ sessionKey: record.sessionKey, clOrdIDs: record.clOrdIDs, orderId: record.orderId });
+    this.liveTotal--;
+    this.retire(record);
   }
 
   byId(orderId: number): OrderRecord | undefined {
@@ -317,7 +307,7 @@ export class OrderRegistry {
 
   /** The order a session knows under this ClOrdID (any ClOrdID it has had). */
   byClOrdId(sessionKey: string, clOrdID: string): OrderRecord | undefined {
-    return this.clOrdIds.get(sessionKey)?.get(clOrdID)?.record;
+    return this.clOrdIds.get(sessionKey)?.get(clOrdID) ?? undefined;
   }
 
   /** A session's live orders in entry order. */
@@ -325,18 +315,22 @@ export class OrderRegistry {
     return [...(this.liveBySession.get(sessionKey)?.values() ?? [])];
   }
 
-  /** Live orders of one engine account (every session's), or of all accounts, in order id order. */
+  /**
+   * Live orders of one engine account (every session's), or of all accounts, in order id order.
+   * A query, not a hot path: it walks the live sets rather than keeping another index per order.
+   */
   liveOrdersOf(accountId?: number): OrderRecord[] {
-    const live = accountId === undefined ? this.live : this.liveByAccount.get(accountId);
-    return [...(live?.values() ?? [])];
+    const out: OrderRecord[] = [];
+    for (const live of this.liveBySession.values()) for (const r of live.values()) if (accountId === undefined || r.accountId === accountId) out.push(r);
+    return out.sort((a, b) => a.orderId - b.orderId);
   }
 
   /** Live orders, all accounts. */
   get liveCount(): number {
-    return this.live.size;
+    return this.liveTotal;
   }
 
-  private idsOf(sessionKey: string): Map<string, ClOrdIdEntry> {
+  private idsOf(sessionKey: string): Map<string, OrderRecord | null> {
     let ids = this.clOrdIds.get(sessionKey);
     if (ids === undefined) this.clOrdIds.set(sessionKey, (ids = new Map()));
     return ids;
