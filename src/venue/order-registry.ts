@@ -77,14 +77,23 @@ export function workingStatus(record: OrderRecord): OrdStatus {
 /** Extra decimals AvgPx carries beyond the instrument's tick. */
 export const AVG_PX_EXTRA_DECIMALS = 4;
 
-// Every fill report asks for the average price, and a venue lists a handful of tick sizes.
-const parsedTicks = new Map<string, ParsedDecimal>();
+const AVG_PX_FACTOR = 10 ** AVG_PX_EXTRA_DECIMALS;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
-function tickOf(tickSize: string): ParsedDecimal {
+/** A tick size parsed, with its coefficient as a number when that is exact. */
+interface Tick extends ParsedDecimal {
+  readonly small: number | undefined;
+}
+
+// Every fill report asks for the average price, and a venue lists a handful of tick sizes.
+const parsedTicks = new Map<string, Tick>();
+
+function tickOf(tickSize: string): Tick {
   let tick = parsedTicks.get(tickSize);
   if (tick === undefined) {
-    tick = parseStep(tickSize);
-    if (tick === undefined) throw new RangeError(`not a tick size: ${tickSize}`);
+    const parsed = parseStep(tickSize);
+    if (parsed === undefined) throw new RangeError(`not a tick size: ${tickSize}`);
+    tick = { ...parsed, small: parsed.coefficient <= MAX_SAFE_BIG ? Number(parsed.coefficient) : undefined };
     parsedTicks.set(tickSize, tick);
   }
   return tick;
@@ -98,10 +107,24 @@ function tickOf(tickSize: string): ParsedDecimal {
 export function averagePrice(notional: bigint, cumQty: number, tickSize: string): string {
   if (cumQty <= 0) return '0';
   const tick = tickOf(tickSize);
-  // avg × 10^(s+4) = notional × (c / 10^s) × 10^(s+4) / cum = notional × c × 10^4 / cum
-  const numerator = notional * tick.coefficient * 10n ** BigInt(AVG_PX_EXTRA_DECIMALS);
-  const denominator = BigInt(cumQty);
-  const scaled = (2n * numerator + denominator) / (2n * denominator);
+  // avg × 10^(s+4) = notional × (c / 10^s) × 10^(s+4) / cum = notional × c × 10^4 / cum, rounded
+  // half up: floor((2 × numerator + cum) / (2 × cum)). Every fill report carries it, so while the
+  // integers stay below 2^53 it is worked out in doubles, exactly; BigInt beyond.
+  let scaled: number | bigint;
+  const small = tick.small === undefined || notional > MAX_SAFE_BIG ? Number.NaN : Number(notional) * tick.small * AVG_PX_FACTOR;
+  const twice = 2 * small + cumQty;
+  if (twice + 2 * cumQty <= Number.MAX_SAFE_INTEGER) {
+    const divisor = 2 * cumQty;
+    let q = Math.floor(twice / divisor);
+    // A double quotient can land one off an exact integer boundary; the products below are exact.
+    if (q * divisor > twice) q--;
+    else if ((q + 1) * divisor <= twice) q++;
+    scaled = q;
+  } else {
+    const numerator = notional * tick.coefficient * 10n ** BigInt(AVG_PX_EXTRA_DECIMALS);
+    const denominator = BigInt(cumQty);
+    scaled = (2n * numerator + denominator) / (2n * denominator);
+  }
   const decimals = tick.scale + AVG_PX_EXTRA_DECIMALS;
   const digits = scaled.toString().padStart(decimals + 1, '0');
   let fraction = digits.slice(digits.length - decimals);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OrderType, Side, TimeInForce } from '../../src/engine/index.js';
 import { AccountDirectory, averagePrice, isDone, OrdStatus, OrderRegistry, recordFill, workingStatus, type OrderRecord } from '../../src/venue/order-registry.js';
@@ -210,5 +211,45 @@ describe('order registry snapshots', () => {
     accounts.idFor('B');
     const restored = AccountDirectory.restore(accounts.snapshot());
     expect([restored.idFor('B'), restored.idFor('C')]).toEqual([2, 3]);
+  });
+});
+
+describe('averagePrice equals the exact BigInt computation', () => {
+  /** The formula in BigInt throughout: rounded half up to the tick's decimals plus four, trailing zeros trimmed to the tick's. */
+  function reference(notional: bigint, cumQty: number, tickSize: string): string {
+    if (cumQty <= 0) return '0';
+    const [whole = '', frac = ''] = tickSize.split('.');
+    const coefficient = BigInt(whole + frac);
+    const scale = frac.length;
+    const scaled = (2n * notional * coefficient * 10_000n + BigInt(cumQty)) / (2n * BigInt(cumQty));
+    const decimals = scale + 4;
+    const digits = scaled.toString().padStart(decimals + 1, '0');
+    let fraction = digits.slice(digits.length - decimals);
+    while (fraction.length > scale && fraction.endsWith('0')) fraction = fraction.slice(0, -1);
+    const int = digits.slice(0, digits.length - decimals);
+    return fraction.length === 0 ? int : `${int}.${fraction}`;
+  }
+
+  it('on generated fills, small and huge, in every tick size', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 2 ** 40 }), fc.integer({ min: 1, max: 2 ** 30 })), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom('0.01', '1', '0.00001', '0.5', '0.25', '100'),
+        (fills, tick) => {
+          const notional = fills.reduce((n, [price, qty]) => n + BigInt(price) * BigInt(qty), 0n);
+          const cum = fills.reduce((c, [, qty]) => c + qty, 0);
+          expect(averagePrice(notional, cum, tick)).toBe(reference(notional, cum, tick));
+        },
+      ),
+      { numRuns: 20_000, seed: 3 },
+    );
+  });
+
+  it('rounds half up at the boundary in both paths', () => {
+    // 1/3 and 2/3 of a tick, and an exact half of the last decimal.
+    expect(averagePrice(10100n + 10100n + 10101n, 3, '0.01')).toBe(reference(10100n + 10100n + 10101n, 3, '0.01'));
+    expect(averagePrice(1n, 20_000, '0.01')).toBe('0.000001');
+    expect(averagePrice(1n, 20_001, '0.01')).toBe('0.00');
+    expect(averagePrice(2n ** 60n + 1n, 2, '0.01')).toBe(reference(2n ** 60n + 1n, 2, '0.01'));
   });
 });
