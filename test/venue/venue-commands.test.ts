@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OrderType, Side, StpMode, TimeInForce } from '../../src/engine/index.js';
 import { BadVenueCommand, decodeVenueCommand, encodeVenueCommand, VENUE_COMMAND_V1, type VenueCommand } from '../../src/venue/venue-commands.js';
@@ -65,5 +66,39 @@ describe('venue commands in the journal', () => {
     expect(String(bad(1, '{"kind":"cancel","session":"s","clOrdId":"c","origClOrdId":"o","orderId":1.5}'))).toMatch(/cancel: orderId must be an integer, got 1.5/);
     const { postOnly: _postOnly, ...noPostOnly } = commands[1] as Extract<VenueCommand, { kind: 'new' }>;
     expect(String(bad(1, JSON.stringify(noPostOnly)))).toMatch(/new: postOnly must be true or false/);
+  });
+});
+
+describe('new orders are written field by field', () => {
+  const order = fc.record({
+    kind: fc.constant('new' as const),
+    session: fc.string({ maxLength: 40 }),
+    clOrdId: fc.string({ minLength: 1, maxLength: 40 }),
+    account: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
+    accountName: fc.string({ maxLength: 20 }),
+    orderId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    symbol: fc.constantFrom('AAPL', 'BTCUSDT', 'weird"sym\\bol', 'ünïcode'),
+    side: fc.constantFrom(Side.Buy, Side.Sell),
+    type: fc.constantFrom(OrderType.Limit, OrderType.Market, OrderType.Stop, OrderType.StopLimit),
+    tif: fc.constantFrom(TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.DAY),
+    price: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    qty: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    stopPrice: fc.integer({ min: 0, max: 2 ** 40 }),
+    displayQty: fc.integer({ min: 0, max: 2 ** 40 }),
+    postOnly: fc.boolean(),
+    stp: fc.constantFrom(StpMode.None, StpMode.CancelNewest, StpMode.CancelOldest, StpMode.CancelBoth, StpMode.DecrementAndCancel),
+  });
+
+  it('give exactly the JSON of the same fields, and decode to the command, for any strings', () => {
+    fc.assert(
+      fc.property(order, (generated) => {
+        const { account, ...rest } = generated;
+        const command = { ...rest, ...(account !== undefined ? { account } : {}) } as VenueCommand;
+        const bytes = encodeVenueCommand(command);
+        expect(JSON.parse(bytes.toString('utf8'))).toEqual(JSON.parse(JSON.stringify(command)));
+        expect(decodeVenueCommand(VENUE_COMMAND_V1, bytes)).toEqual(command);
+      }),
+      { numRuns: 3_000, seed: 11 },
+    );
   });
 });
