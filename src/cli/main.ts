@@ -5,6 +5,7 @@ import { banner, CONSOLE_HELP } from './banner.js';
 import { EngineConsole, runEngineConsole } from './engine-console.js';
 import { replayJournalCommand } from './replay-journal.js';
 import { startVenue } from './start-venue.js';
+import { generateCommand } from './generate.js';
 import { createReflector } from '../fix/reflector.js';
 import { DEFAULT_INSTRUMENTS, DEFAULT_LISTINGS } from '../venue/instruments.js';
 
@@ -73,11 +74,12 @@ const program = new Command()
 
 program
   .command('start')
-  .summary('run the venue: FIX gateway on 127.0.0.1:9878, the default instruments')
+  .summary('run the venue: FIX gateway on 127.0.0.1:9878, HTTP and WebSocket API on 127.0.0.1:8080, the default instruments')
   .description(
     'run the venue until Ctrl-C or SIGTERM: a FIX 4.2/4.4 acceptor (SenderCompID CRUCIBLE, any client CompID) ' +
       'in front of the matching engine. Prints one line on stdout saying where it listens and what trades; ' +
       'a second line says what state it recovered from the data directory, with its state hash; ' +
+      'a third where the HTTP server (REST, WebSocket market data, /health, /metrics) listens; ' +
       'the instrument table and session events go to stderr. Every command is journaled before it is acknowledged; ' +
       'on startup the newest snapshot is restored and the journal after it replayed, and FIX sessions continue ' +
       'their sequence numbers. On SIGINT/SIGTERM it stops taking orders, sends what is due, logs every session out, ' +
@@ -90,6 +92,10 @@ program
   .option('--fresh', 'start empty on purpose: an existing data directory is moved aside to <dir>.old-<time>')
   .option('--fsync <mode>', 'batch: acknowledge once an fsync covers the command (default); off: once written (survives kill -9, not a power cut)')
   .option('--config <file>', 'venue config (JSON): fix settings, allowed clients, instruments, self-trade prevention, dataDir, durability')
+  .option('--http-port <port>', 'port of the HTTP server (REST /api, WebSocket /ws, /health, /metrics); 0 picks a free one (default 8080)')
+  .option('--http-host <host>', 'interface the HTTP server listens on (default 127.0.0.1)')
+  .option('--api-token <token>', 'bearer token for order entry and admin over REST (default: $CRUCIBLE_API_TOKEN, else one is generated and printed on stderr)')
+  .option('--no-http', 'run without the HTTP server (FIX only)')
   .action(startVenue);
 
 program
@@ -128,5 +134,7 @@ program
   .option('--sender <compId>', 'the acceptor SenderCompID', 'ISLD')
   .option('--log', 'print every message and session event on stderr')
   .action(fixReflector);
+
+program.addCommand(generateCommand());
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,11 @@
-// `crucible start`: the venue with its FIX gateway, until Ctrl-C or SIGTERM. The first line on
-// stdout says where it listens and what trades (scripts read the port from it), the second what
-// state it recovered, with its state hash (tests compare it with `crucible replay-journal`); the
-// instrument table, session logons, recovery details and shutdown progress go to stderr.
+// `crucible start`: the venue with its FIX gateway and its HTTP server (REST, WebSocket market
+// data, /health, /metrics), until Ctrl-C or SIGTERM. The first line on stdout says where FIX
+// listens and what trades (scripts read the port from it), the second what state it recovered,
+// with its state hash (tests compare it with `crucible replay-journal`), the third where HTTP
+// listens; the instrument table, session logons, recovery details, a generated API token and
+// shutdown progress go to stderr.
+import { CrucibleServer } from '../server/http-server.js';
+import { parseHttpPortFlag, resolveApiToken, resolveServerConfig, type ServerConfig } from '../server/server-config.js';
 import { loadVenueConfig, parseFsyncFlag, parsePortFlag, type VenueConfig, type VenueConfigOverrides } from '../venue/config.js';
 import { JournalCorruptError } from '../venue/journal.js';
 import { RecoveryError } from '../venue/recovery.js';
@@ -17,6 +21,11 @@ export interface StartOptions {
   readonly dataDir?: string;
   readonly fresh?: boolean;
   readonly fsync?: string;
+  readonly httpPort?: string;
+  readonly httpHost?: string;
+  readonly apiToken?: string;
+  /** false with --no-http. */
+  readonly http?: boolean;
 }
 
 /** Longest wait for sessions to log out and the snapshot to be written before the process exits anyway. */
@@ -38,6 +47,22 @@ export async function startVenue(options: StartOptions): Promise<void> {
   } catch (e) {
     say(`crucible start: ${errorText(e)}`);
     process.exit(2);
+  }
+
+  let http: { config: ServerConfig; token: string; generated: boolean } | undefined;
+  if (options.http !== false) {
+    try {
+      // Whoever asks for a free FIX port runs venues side by side: HTTP takes a free port too, unless given.
+      const port = options.httpPort !== undefined ? parseHttpPortFlag(options.httpPort) : config.fix.port === 0 ? 0 : undefined;
+      const serverConfig = resolveServerConfig({
+        ...(port !== undefined ? { port } : {}),
+        ...(options.httpHost !== undefined ? { host: options.httpHost } : {}),
+      });
+      http = { config: serverConfig, ...resolveApiToken(options.apiToken) };
+    } catch (e) {
+      say(`crucible start: ${errorText(e)}`);
+      process.exit(2);
+    }
   }
 
   let venue: Venue;
@@ -62,6 +87,18 @@ export async function startVenue(options: StartOptions): Promise<void> {
   if (startup.truncatedTail !== undefined) say(`journal: cut off a torn record at its end (${startup.truncatedTail}); it was never acknowledged`);
   say(`data directory ${startup.dataDir}: ${recoveryText(startup)}`);
 
+  // Attached before the gateway takes orders: the public market view starts from the recovered books.
+  let server: CrucibleServer | undefined;
+  if (http !== undefined) {
+    try {
+      server = await CrucibleServer.create({ venue, config: http.config, token: http.token, log: say });
+    } catch (e) {
+      say(`crucible start: cannot set up the HTTP server: ${errorText(e)}`);
+      await venue.stop().catch(() => {});
+      process.exit(1);
+    }
+  }
+
   venue.onFatal((e) => {
     say(`crucible start: stopping without a snapshot: ${e.message}`);
     process.exit(1);
@@ -76,6 +113,18 @@ export async function startVenue(options: StartOptions): Promise<void> {
     process.exit(1);
   }
 
+  let httpAddress: { host: string; port: number } | undefined;
+  if (server !== undefined) {
+    try {
+      httpAddress = await server.listen();
+    } catch (e) {
+      say(`crucible start: cannot listen for HTTP on ${server.config.host}:${server.config.port}: ${errorText(e)} (--http-port picks another port, --no-http runs without)`);
+      await server.close().catch(() => {});
+      await venue.stop().catch(() => {});
+      process.exit(1);
+    }
+  }
+
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
@@ -87,22 +136,34 @@ export async function startVenue(options: StartOptions): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    void venue.stop().then(
-      () => {
-        say(`stopped at seq ${venue.sequencer.lastSeq}, state hash ${venue.engine.stateHash()}`);
-        process.exit(0);
-      },
-      (e: unknown) => {
-        say(`error while stopping: ${errorText(e)}`);
-        process.exit(1);
-      },
-    );
+    // HTTP and WebSocket clients go first: nothing new comes in while the venue drains.
+    void (server?.close() ?? Promise.resolve())
+      .catch((e: unknown) => say(`error while closing the HTTP server: ${errorText(e)}`))
+      .then(() => venue.stop())
+      .then(
+        () => {
+          say(`stopped at seq ${venue.sequencer.lastSeq}, state hash ${venue.engine.stateHash()}`);
+          process.exit(0);
+        },
+        (e: unknown) => {
+          say(`error while stopping: ${errorText(e)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
   process.stderr.write(banner(config.listings, 'Crucible venue'));
-  process.stdout.write(`${startupLine(config, address)}\n${stateLine(startup)}\n`);
+  if (http?.generated === true) say(`API token for order entry and admin (generated; --api-token or CRUCIBLE_API_TOKEN sets one): ${http.token}`);
+  process.stdout.write(`${startupLine(config, address)}\n${stateLine(startup)}\n${httpLine(httpAddress)}\n`);
+}
+
+/** "HTTP on http://127.0.0.1:8080 (REST /api, WebSocket /ws, /health, /metrics)" */
+export function httpLine(address: { host: string; port: number } | undefined): string {
+  if (address === undefined) return 'HTTP off (--no-http)';
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  return `HTTP on http://${host}:${address.port} (REST /api, WebSocket /ws, /health, /metrics)`;
 }
 
 function recoveryText(r: StartupReport): string {

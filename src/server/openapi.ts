@@ -1,0 +1,102 @@
+// The OpenAPI 3.1 description served at /api/openapi.json, made from the same zod schemas the
+// server validates with, so the description cannot drift from what the server accepts and sends.
+import { z } from 'zod';
+import {
+  apiError,
+  bookQuery,
+  bookResponse,
+  cancelQuery,
+  executionsQuery,
+  executionsResponse,
+  healthResponse,
+  instrumentResponse,
+  instrumentsResponse,
+  listInstrumentRequest,
+  newOrderRequest,
+  orderResponse,
+  ordersQuery,
+  ordersResponse,
+  statsResponse,
+  tradesQuery,
+  tradesResponse,
+} from '../protocol/index.js';
+
+type JsonSchema = Record<string, unknown>;
+
+interface Operation {
+  readonly method: 'get' | 'post' | 'delete';
+  readonly path: string;
+  readonly summary: string;
+  readonly query?: z.ZodObject;
+  readonly pathParams?: readonly string[];
+  readonly body?: z.ZodType;
+  readonly ok: { readonly status: number; readonly schema: z.ZodType };
+  readonly guarded?: boolean;
+  readonly errors: readonly number[];
+}
+
+const OPERATIONS: readonly Operation[] = [
+  { method: 'get', path: '/api/instruments', summary: 'Listed instruments', ok: { status: 200, schema: instrumentsResponse }, errors: [] },
+  { method: 'get', path: '/api/book/{symbol}', summary: "A symbol's price levels, best first", pathParams: ['symbol'], query: bookQuery, ok: { status: 200, schema: bookResponse }, errors: [400, 404] },
+  { method: 'get', path: '/api/trades/{symbol}', summary: "A symbol's latest trades, newest first", pathParams: ['symbol'], query: tradesQuery, ok: { status: 200, schema: tradesResponse }, errors: [400, 404] },
+  { method: 'get', path: '/api/executions', summary: 'Latest executions over all symbols, newest first', query: executionsQuery, ok: { status: 200, schema: executionsResponse }, errors: [400] },
+  { method: 'get', path: '/api/stats', summary: 'Activity since the server started', ok: { status: 200, schema: statsResponse }, errors: [] },
+  { method: 'get', path: '/api/orders/{id}', summary: 'One order', pathParams: ['id'], ok: { status: 200, schema: orderResponse }, errors: [400, 404] },
+  { method: 'get', path: '/api/orders', summary: 'Live orders, of one account or all', query: ordersQuery, ok: { status: 200, schema: ordersResponse }, errors: [400] },
+  { method: 'post', path: '/api/orders', summary: 'Enter an order (answered once durable)', body: newOrderRequest, guarded: true, ok: { status: 201, schema: orderResponse }, errors: [400, 401, 409, 413, 415, 422, 503] },
+  { method: 'delete', path: '/api/orders/{id}', summary: 'Cancel a live order', pathParams: ['id'], query: cancelQuery, guarded: true, ok: { status: 200, schema: orderResponse }, errors: [400, 401, 404, 422, 503] },
+  { method: 'post', path: '/api/admin/instruments', summary: 'List a new instrument', body: listInstrumentRequest, guarded: true, ok: { status: 201, schema: instrumentResponse }, errors: [400, 401, 409, 413, 415, 422, 503] },
+  { method: 'post', path: '/api/admin/instruments/{symbol}/halt', summary: 'Halt trading in a symbol (live orders are cancelled)', pathParams: ['symbol'], guarded: true, ok: { status: 200, schema: instrumentResponse }, errors: [400, 401, 404, 503] },
+  { method: 'post', path: '/api/admin/instruments/{symbol}/resume', summary: 'Resume trading in a halted symbol', pathParams: ['symbol'], guarded: true, ok: { status: 200, schema: instrumentResponse }, errors: [400, 401, 404, 503] },
+  { method: 'get', path: '/health', summary: 'Liveness and journal position (503 when failed or stopping)', ok: { status: 200, schema: healthResponse }, errors: [503] },
+];
+
+const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+/** The OpenAPI document of the REST API. */
+export function openApiDocument(version: string): JsonSchema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const parameters: unknown[] = [];
+    for (const name of op.pathParams ?? []) parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+    if (op.query !== undefined) {
+      for (const [name, field] of Object.entries(op.query.shape)) {
+        parameters.push({ name, in: 'query', required: false, schema: schemaOf(field as z.ZodType, 'input') });
+      }
+    }
+    const responses: Record<string, unknown> = {
+      [op.ok.status]: { description: 'success', content: { 'application/json': { schema: schemaOf(op.ok.schema, 'output') } } },
+    };
+    for (const status of op.errors) {
+      responses[status] = {
+        description: op.path === '/health' ? 'failed or stopping' : 'error',
+        content: { 'application/json': { schema: op.path === '/health' ? { $ref: '#/components/schemas/Health' } : { $ref: '#/components/schemas/Error' } } },
+      };
+    }
+    const operation: Record<string, unknown> = {
+      summary: op.summary,
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(op.body !== undefined ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body, 'input') } } } } : {}),
+      responses,
+      ...(op.guarded === true ? { security: [{ bearer: [] }] } : {}),
+    };
+    (paths[op.path] ??= {})[op.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Crucible venue API',
+      version,
+      description: 'Market data, order entry and administration of a Crucible venue. Prices and quantities are exact decimal strings. WebSocket market data at /ws: see docs/PROTOCOL.md.',
+    },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      schemas: { Error: schemaOf(apiError, 'output'), Health: schemaOf(healthResponse, 'output') },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the API token (--api-token, CRUCIBLE_API_TOKEN, or the one printed at start)' } },
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// The assembled HTTP server: /health, /metrics, the OpenAPI document, the page at /, order entry
+// over REST showing up on the WebSocket, and a clean close.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthResponse, orderResponse } from '../../src/protocol/index.js';
+import { TestFixClient } from '../venue/fix-test-client.js';
+import { type Stack, startStack, TOKEN } from './server-stack.js';
+import { WsTestClient } from './ws-test-client.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const scratch = mkdtempSync(join(tmpdir(), 'crucible-http-'));
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ server: { wsIntervalMs: 20, staticDir: join(scratch, 'no-dashboard-here') } });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const post = (path: string, body: unknown) =>
+  fetch(`${stack.base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('HTTP server', () => {
+  it('/health reports status, version, uptime, journal position, FIX sessions, WebSocket clients and feed', async () => {
+    const fix = await TestFixClient.logon({ port: stack.venue.acceptor.port, beginString: 'FIX.4.4', senderCompID: 'HEALTH' });
+    const ws = await WsTestClient.connect(stack.wsUrl);
+    try {
+      await ws.next((m) => m.type === 'snapshot');
+      const response = await fetch(`${stack.base}/health`);
+      expect(response.status).toBe(200);
+      const health = healthResponse.parse(await response.json());
+      const position = stack.venue.journalPosition();
+      expect(health).toMatchObject({ status: 'ok', version, journal: { last_seq: position.lastSeq, durable_seq: position.durableSeq }, fix: { sessions_logged_on: 1 }, ws_clients: 1, feed: 'none' });
+      expect(health.uptime_seconds).toBeGreaterThan(0);
+    } finally {
+      ws.close();
+      await fix.stop();
+    }
+  });
+
+  it('/metrics shows order flow, rejects by code, stage latencies, WebSocket and journal numbers, and process metrics', async () => {
+    await post('/api/orders', { account: 'm1', symbol: 'AMZN', side: 'sell', type: 'limit', price: '185.00', quantity: '5' });
+    await post('/api/orders', { account: 'm2', symbol: 'AMZN', side: 'buy', type: 'limit', price: '185.00', quantity: '5' });
+    await post('/api/orders', { account: 'm2', symbol: 'AMZN', side: 'buy', type: 'limit', price: '185.001', quantity: '5' });
+    await post('/api/orders', { account: 'm2', symbol: 'AMZN', side: 'buy', type: 'limit', price: '185.00', quantity: '5', post_only: true, time_in_force: 'ioc' });
+    const response = await fetch(`${stack.base}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/^crucible_orders_total\{side="buy"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^crucible_orders_total\{side="sell"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^crucible_executions_total (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^crucible_rejects_total\{code="1002"\} (\d+)$/m)).toBe(1);
+    expect(value(/^crucible_rejects_total\{code="3011"\} (\d+)$/m)).toBe(1);
+    expect(value(/^crucible_stage_seconds_count\{stage="apply"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
+    expect(value(/^crucible_stage_seconds_count\{stage="durable"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
+    expect(value(/^crucible_journal_seq\{kind="durable"\} (\d+)$/m)).toBe(stack.venue.journalPosition().durableSeq);
+    for (const name of [
+      'crucible_ws_clients',
+      'crucible_ws_clients_dropped_total',
+      'crucible_ws_frames_sent_total',
+      'crucible_ws_conflated_levels',
+      'crucible_journal_fsyncs',
+      'crucible_journal_fsync_seconds_max',
+      'crucible_fix_sessions_logged_on',
+      'crucible_http_requests_total',
+      'nodejs_eventloop_lag_seconds',
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+    ]) {
+      expect(text, name).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    expect(text).toMatch(/^crucible_http_requests_total\{method="POST",route="\/api\/orders",status="201"\} [2-9]/m);
+  });
+
+  it('an order entered over REST shows up on the WebSocket as new_order, execution and trade', async () => {
+    const ws = await WsTestClient.connect(stack.wsUrl);
+    try {
+      await ws.next((m) => m.type === 'snapshot');
+      const from = ws.messages.length;
+      const resting = orderResponse.parse(await (await post('/api/orders', { account: 'w1', symbol: 'ETHUSDT', side: 'sell', type: 'limit', price: '3500.00', quantity: '0.5000' })).json()).order;
+      const taking = orderResponse.parse(await (await post('/api/orders', { account: 'w2', symbol: 'ETHUSDT', side: 'buy', type: 'limit', price: '3501.00', quantity: '0.2000' })).json()).order;
+      expect(taking.status).toBe('filled');
+      const newOrder = await ws.next((m) => m.type === 'new_order' && m.order_id === resting.order_id, from);
+      expect(newOrder).toMatchObject({ symbol: 'ETHUSDT', side: 'sell', order_type: 'limit', price: '3500.00', quantity: '0.5000' });
+      const execution = await ws.next((m) => m.type === 'execution' && m.buy_order_id === taking.order_id, from);
+      expect(execution).toMatchObject({ symbol: 'ETHUSDT', price: '3500.00', quantity: '0.2000', taker_side: 'buy', sell_order_id: resting.order_id });
+      const trade = await ws.next((m) => m.type === 'trade' && m.symbol === 'ETHUSDT', from);
+      expect(trade).toMatchObject({ price: '3500.00', quantity: '0.2000', taker_side: 'buy' });
+      const book = await ws.next((m) => m.type === 'book' && m.symbol === 'ETHUSDT' && m.sell_orders.some((l) => l[1] === '0.3000'), from);
+      expect(book.type === 'book' && book.sell_orders).toEqual([['3500.00', '0.3000', 1]]);
+      expect(ws.problems).toEqual([]);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('serves the OpenAPI document and, without a built dashboard, a page saying so', async () => {
+    const doc = (await (await fetch(`${stack.base}/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/api/orders');
+    const page = await fetch(`${stack.base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/dashboard is not built/);
+    const plain = await fetch(`${stack.base}/ws`);
+    expect(plain.status).toBe(426);
+    expect(await plain.json()).toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('serves the dashboard files when the directory has them', async () => {
+    const dist = join(scratch, 'dist');
+    mkdirSync(dist, { recursive: true });
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>dashboard</title>');
+    writeFileSync(join(dist, 'app.js'), 'console.log(1)');
+    const other = await startStack({ server: { staticDir: dist } });
+    try {
+      expect(await (await fetch(`${other.base}/`)).text()).toMatch(/<title>dashboard<\/title>/);
+      expect((await fetch(`${other.base}/app.js`)).status).toBe(200);
+      expect((await fetch(`${other.base}/api/instruments`)).status).toBe(200);
+      const missing = await fetch(`${other.base}/nothing.js`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ code: 'not_found' });
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('/health is 503 "failed" once the venue has failed', async () => {
+    const other = await startStack();
+    try {
+      // What a journal write error does: the venue stops acknowledging and tells its listeners.
+      (other.venue as unknown as { fail(e: Error): void }).fail(new Error('journal: no space left on device'));
+      const response = await fetch(`${other.base}/health`);
+      expect(response.status).toBe(503);
+      expect(healthResponse.parse(await response.json())).toMatchObject({ status: 'failed', error: 'journal: no space left on device' });
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('close() says "stopping", closes WebSocket clients with 1001 and stops listening', async () => {
+    const other = await startStack();
+    const ws = await WsTestClient.connect(other.wsUrl);
+    await ws.next((m) => m.type === 'snapshot');
+    const closing = other.server.close();
+    expect(other.server.health().status).toBe('stopping');
+    expect((await ws.waitClosed()).code).toBe(1001);
+    await closing;
+    await expect(fetch(`${other.base}/health`)).rejects.toThrow();
+    await other.stop();
+  });
+});
