@@ -2,3 +2,4 @@
 export * from './common.js';
 export * from './rest.js';
 export * from './ws.js';
+export * from './fix-sessions.js';

@@ -10,13 +10,15 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { type ApiError, type HealthResponse, healthResponse } from '../protocol/index.js';
+import { z } from 'zod';
+import { type ApiError, fixSessionMessagesQuery, fixSessionMessagesResponse, fixSessionsResponse, type HealthResponse, healthResponse } from '../protocol/index.js';
 import { type ClockScheduler, systemClock } from '../shared/clock.js';
 import type { Venue } from '../venue/venue.js';
+import { FixSessionsView } from './fix-sessions-view.js';
 import { MarketView } from './market-view.js';
 import { ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { ApiFailure, registerRestApi, respond } from './rest-api.js';
+import { ApiFailure, registerRestApi, respond, validated } from './rest-api.js';
 import { resolveServerConfig, type ServerConfig, type ServerConfigInput } from './server-config.js';
 import { WsHub } from './ws-hub.js';
 
@@ -161,6 +163,16 @@ export class CrucibleServer {
       token: options.token,
       clock: this.clock,
       onRefused: (code) => this.metrics.refused(code),
+    });
+
+    const fixSessions = new FixSessionsView(this.venue.acceptor, this.venue.sessionMonitors, () => this.clock.now());
+    app.get('/api/fix/sessions', async (_request, reply) => respond(reply, 200, fixSessionsResponse, { sessions: fixSessions.list() }));
+    app.get('/api/fix/sessions/:key/messages', async (request, reply) => {
+      const { key } = validated(z.strictObject({ key: z.string().min(1).max(200) }), request.params, 'path');
+      const { limit } = validated(fixSessionMessagesQuery, request.query, 'query');
+      const detail = fixSessions.messages(key, limit);
+      if (detail === undefined) throw new ApiFailure(404, 'not_found', `no FIX session ${JSON.stringify(key)}; GET /api/fix/sessions lists them`);
+      return respond(reply, 200, fixSessionMessagesResponse, detail);
     });
 
     const staticDir = config.staticDir ?? (PROJECT_ROOT !== undefined ? join(PROJECT_ROOT, 'web', 'dist') : undefined);

@@ -8,6 +8,9 @@ import {
   cancelQuery,
   executionsQuery,
   executionsResponse,
+  fixSessionMessagesQuery,
+  fixSessionMessagesResponse,
+  fixSessionsResponse,
   healthResponse,
   instrumentResponse,
   instrumentsResponse,
@@ -48,6 +51,16 @@ const OPERATIONS: readonly Operation[] = [
   { method: 'post', path: '/api/admin/instruments', summary: 'List a new instrument', body: listInstrumentRequest, guarded: true, ok: { status: 201, schema: instrumentResponse }, errors: [400, 401, 409, 413, 415, 422, 503] },
   { method: 'post', path: '/api/admin/instruments/{symbol}/halt', summary: 'Halt trading in a symbol (live orders are cancelled)', pathParams: ['symbol'], guarded: true, ok: { status: 200, schema: instrumentResponse }, errors: [400, 401, 404, 503] },
   { method: 'post', path: '/api/admin/instruments/{symbol}/resume', summary: 'Resume trading in a halted symbol', pathParams: ['symbol'], guarded: true, ok: { status: 200, schema: instrumentResponse }, errors: [400, 401, 404, 503] },
+  { method: 'get', path: '/api/fix/sessions', summary: "The FIX acceptor's sessions: state, sequence numbers, message rates", ok: { status: 200, schema: fixSessionsResponse }, errors: [] },
+  {
+    method: 'get',
+    path: '/api/fix/sessions/{key}/messages',
+    summary: "A FIX session's recent messages, decoded field by field",
+    pathParams: ['key'],
+    query: fixSessionMessagesQuery,
+    ok: { status: 200, schema: fixSessionMessagesResponse },
+    errors: [400, 404],
+  },
   { method: 'get', path: '/health', summary: 'Liveness and journal position (503 when failed or stopping)', ok: { status: 200, schema: healthResponse }, errors: [503] },
 ];
 

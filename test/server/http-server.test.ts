@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthResponse, orderResponse } from '../../src/protocol/index.js';
+import { fixSessionMessagesResponse, fixSessionsResponse, healthResponse, orderResponse } from '../../src/protocol/index.js';
 import { TestFixClient } from '../venue/fix-test-client.js';
 import { type Stack, startStack, TOKEN } from './server-stack.js';
 import { WsTestClient } from './ws-test-client.js';
@@ -98,6 +98,45 @@ describe('HTTP server', () => {
       expect(ws.problems).toEqual([]);
     } finally {
       ws.close();
+    }
+  });
+
+  it('/api/fix/sessions lists a logged-on client; its messages come decoded field by field', async () => {
+    const fix = await TestFixClient.logon({ port: stack.venue.acceptor.port, beginString: 'FIX.4.2', senderCompID: 'PANEL' });
+    try {
+      fix.send('D', [
+        [11, 'panel-1'],
+        [21, '1'],
+        [55, 'MSFT'],
+        [54, '1'],
+        [60, '20240102-03:04:05'],
+        [38, '5'],
+        [40, '2'],
+        [44, '101.00'],
+      ]);
+      await fix.next();
+      const list = fixSessionsResponse.parse(await (await fetch(`${stack.base}/api/fix/sessions`)).json());
+      const panel = list.sessions.find((s) => s.target_comp_id === 'PANEL');
+      expect(panel).toMatchObject({ key: 'FIX.4.2:CRUCIBLE->PANEL', begin_string: 'FIX.4.2', logged_on: true, next_target_seq_num: 3, messages_in: 2 });
+      expect(panel!.messages_out).toBeGreaterThanOrEqual(2);
+
+      const response = await fetch(`${stack.base}/api/fix/sessions/${encodeURIComponent(panel!.key)}/messages?limit=50`);
+      expect(response.status).toBe(200);
+      const detail = fixSessionMessagesResponse.parse(await response.json());
+      const order = detail.messages.find((m) => m.direction === 'in' && m.msg_type === 'D')!;
+      expect(order.msg_type_name).toBe('NewOrderSingle');
+      expect(order.fields).toContainEqual({ tag: 54, name: 'Side', value: '1', meaning: 'BUY' });
+      expect(order.raw).toContain('|11=panel-1|');
+      const report = detail.messages.find((m) => m.direction === 'out' && m.msg_type === '8')!;
+      expect(report.fields).toContainEqual({ tag: 39, name: 'OrdStatus', value: '0', meaning: 'NEW' });
+      expect(detail.events.map((e) => e.text)).toContain('Received logon request');
+
+      const unknown = await fetch(`${stack.base}/api/fix/sessions/${encodeURIComponent('FIX.4.2:CRUCIBLE->NOBODY')}/messages`);
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as { code: string }).code).toBe('not_found');
+      expect((await fetch(`${stack.base}/api/fix/sessions/x/messages?limit=0`)).status).toBe(400);
+    } finally {
+      await fix.stop();
     }
   });
 

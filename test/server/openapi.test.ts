@@ -30,6 +30,8 @@ describe('openApiDocument', () => {
         'POST /api/admin/instruments',
         'POST /api/admin/instruments/{symbol}/halt',
         'POST /api/admin/instruments/{symbol}/resume',
+        'GET /api/fix/sessions',
+        'GET /api/fix/sessions/{key}/messages',
         'GET /health',
       ].sort(),
     );
