@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { epochMillis, executionInfo, instrumentInfo, marketStats, orderId, orderTypeName, priceLevel, sideName, symbolName, tradeInfo, unsignedDecimal } from './common.js';
 
 /** What a subscription delivers besides snapshots and instrument changes. */
-export const CHANNELS = ['book', 'trades', 'executions', 'orders', 'stats'] as const;
+export const CHANNELS = ['book', 'trades', 'executions', 'orders', 'stats', 'sessions'] as const;
 export const channelName = z.enum(CHANNELS);
 export type ChannelName = z.infer<typeof channelName>;
 
@@ -96,6 +96,30 @@ export const newOrderMessage = z.strictObject({
   quantity: unsignedDecimal,
 });
 
+/** An order the matching engine refused (a request refused before the engine gets its answer on its own session only). */
+export const orderRejectedMessage = z.strictObject({
+  type: z.literal('order_rejected'),
+  seq,
+  time: epochMillis,
+  symbol: symbolName,
+  order_id: orderId,
+  /** The stable reject code (docs/PROTOCOL.md, Errors). */
+  reject_code: z.number().int(),
+  reason: z.string(),
+});
+
+/** A FIX session logged on or off (channel `sessions`, whatever the symbols subscribed). */
+export const sessionMessage = z.strictObject({
+  type: z.literal('session'),
+  seq,
+  time: epochMillis,
+  /** "FIX.4.4:CRUCIBLE->CLIENT1", as GET /api/fix/sessions names it. */
+  session: z.string(),
+  begin_string: z.string(),
+  target_comp_id: z.string(),
+  event: z.enum(['logon', 'logout']),
+});
+
 export const executionMessage = z.strictObject({ type: z.literal('execution'), seq, ...executionInfo.shape });
 
 export const cancelReasonName = z.enum(['user', 'mass_cancel', 'immediate_or_cancel', 'fill_or_kill', 'market_remainder', 'self_trade', 'expired']);
@@ -133,6 +157,8 @@ export const serverMessage = z.discriminatedUnion('type', [
   newOrderMessage,
   executionMessage,
   cancelOrderMessage,
+  orderRejectedMessage,
+  sessionMessage,
   bookMessage,
   tradeMessage,
   statsMessage,
@@ -148,6 +174,8 @@ export type SnapshotMessage = z.infer<typeof snapshotMessage>;
 export type NewOrderMessage = z.infer<typeof newOrderMessage>;
 export type ExecutionMessage = z.infer<typeof executionMessage>;
 export type CancelOrderMessage = z.infer<typeof cancelOrderMessage>;
+export type OrderRejectedMessage = z.infer<typeof orderRejectedMessage>;
+export type SessionMessage = z.infer<typeof sessionMessage>;
 export type BookMessage = z.infer<typeof bookMessage>;
 export type TradeMessage = z.infer<typeof tradeMessage>;
 export type StatsMessage = z.infer<typeof statsMessage>;

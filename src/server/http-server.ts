@@ -80,6 +80,7 @@ export class CrucibleServer {
     venue.onListingsChanged(() => this.view.refreshListings());
     venue.onStageTimes((stage, seconds) => this.metrics.stage(stage, seconds));
     venue.onFatal((e) => (this.failure = e));
+    venue.onSessionState((session, state) => this.hub.sessionChanged(session, state));
     this.hub = new WsHub({
       view: this.view,
       clock: this.clock,

@@ -7,11 +7,11 @@
 // between commands: the venue tells an observer only about commands applied after it joined, so
 // the seed and the events that follow neither overlap nor leave a gap).
 import { CancelReason, type CommandKind, type EngineSink, type Instrument, type OrderBook, type OrderType, Side } from '../engine/index.js';
-import type { CancelReasonName, NewOrderMessage, CancelOrderMessage } from '../protocol/ws.js';
+import type { CancelOrderMessage, CancelReasonName, NewOrderMessage, OrderRejectedMessage } from '../protocol/ws.js';
 import type { ActivityStats, ExecutionInfo, InstrumentInfo, MarketStats, PriceLevel, SymbolStats, TradeInfo } from '../protocol/common.js';
 import type { Clock } from '../shared/clock.js';
 import { parseStep, unitsToDecimal } from '../shared/decimal.js';
-import type { RejectCode } from '../shared/reject-codes.js';
+import { type RejectCode, rejectReason } from '../shared/reject-codes.js';
 import type { ListingState } from '../venue/listings.js';
 
 /** What the view reads from the venue: the engine's instruments and books, and the listings. */
@@ -32,7 +32,7 @@ export interface MarketViewOptions {
 
 /** A released event that goes out as it is (the book goes out conflated, see `drainBookChanges`). */
 export type MarketMessage =
-  | { readonly channel: 'orders'; readonly symbol: string; readonly message: Omit<NewOrderMessage, 'seq'> | Omit<CancelOrderMessage, 'seq'> }
+  | { readonly channel: 'orders'; readonly symbol: string; readonly message: Omit<NewOrderMessage, 'seq'> | Omit<CancelOrderMessage, 'seq'> | Omit<OrderRejectedMessage, 'seq'> }
   | { readonly channel: 'executions'; readonly symbol: string; readonly message: { readonly type: 'execution' } & ExecutionInfo }
   | { readonly channel: 'trades'; readonly symbol: string; readonly message: { readonly type: 'trade' } & TradeInfo };
 
@@ -431,10 +431,18 @@ export class MarketView implements EngineSink {
     });
   }
 
-  rejected(symbol: string, _orderId: number, _account: number, _command: CommandKind, _code: RejectCode): void {
+  rejected(symbol: string, orderId: number, _account: number, command: CommandKind, code: RejectCode): void {
     this.totals.rejects++;
     const m = this.market(symbol);
-    if (m !== undefined) m.counters.rejects++;
+    if (m === undefined) return;
+    m.counters.rejects++;
+    // A refused cancel or replace changes nothing in the market; its owner hears of it on FIX.
+    if (command !== 'new') return;
+    this.emit({
+      channel: 'orders',
+      symbol,
+      message: { type: 'order_rejected', time: this.clock.now(), symbol, order_id: String(orderId), reject_code: code, reason: rejectReason(code) },
+    });
   }
 
   fill(

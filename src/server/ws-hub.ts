@@ -247,6 +247,17 @@ export class WsHub {
     }
   }
 
+  /** A FIX session logged on or off: for every client on the `sessions` channel, whatever its symbols. */
+  sessionChanged(session: { readonly key: string; readonly beginString: string; readonly targetCompID: string }, event: 'logon' | 'logout'): void {
+    let body: string | undefined;
+    for (const client of this.clients) {
+      if (client.snapshotDue || !client.sub.channels.has('sessions')) continue;
+      client.queue.push(
+        (body ??= JSON.stringify({ type: 'session', time: this.clock.now(), session: session.key, begin_string: session.beginString, target_comp_id: session.targetCompID, event })),
+      );
+    }
+  }
+
   private onInstrumentsChanged(): void {
     if (this.clients.size === 0) return;
     const body = JSON.stringify({ type: 'instruments', instruments: this.view.instruments() });

@@ -53,6 +53,8 @@ export interface FixApplicationOptions {
   readonly sessionFor?: (sessionKey: string) => OrderSession | undefined;
   /** Session events and anything that went wrong while reporting. */
   readonly log?: (text: string) => void;
+  /** Told when a session logs on or off (activity logs, dashboards). */
+  readonly onSessionState?: (session: OrderSession, state: 'logon' | 'logout') => void;
 }
 
 export const versionOf = (session: OrderSession): FixVersion => (session.id.beginString === 'FIX.4.2' ? 'FIX.4.2' : 'FIX.4.4');
@@ -83,11 +85,13 @@ export class FixVenueApplication implements Application {
   onLogon(session: Session): void {
     this.sessions.set(session.key, session);
     this.log(`logon ${session.id.beginString} ${session.id.targetCompID}`);
+    this.options.onSessionState?.(session, 'logon');
   }
 
   onLogout(session: Session): void {
     // The session stays known: its orders live on and it may log on again to manage them.
     this.log(`logout ${session.id.beginString} ${session.id.targetCompID}`);
+    this.options.onSessionState?.(session, 'logout');
   }
 
   toAdmin(): void {}

@@ -59,6 +59,14 @@ const ASSET_CLASSES: readonly string[] = ['equity', 'crypto', 'other'];
 /** Snapshots kept; the one before the newest is there in case the newest turns out unreadable. */
 export const SNAPSHOTS_KEPT = 2;
 
+/** A FIX session as listeners are told of it. */
+export interface SessionInfo {
+  readonly key: string;
+  readonly beginString: string;
+  readonly senderCompID: string;
+  readonly targetCompID: string;
+}
+
 export interface VenueOptions {
   readonly config: VenueConfig;
   readonly clock?: ClockScheduler;
@@ -120,6 +128,7 @@ export class Venue {
   private fatalError: Error | undefined;
   private readonly fatalListeners: Array<(e: Error) => void> = [];
   private readonly sessionEventListeners: Array<(sessionKey: string, text: string) => void> = [];
+  private readonly sessionStateListeners: Array<(session: SessionInfo, state: 'logon' | 'logout') => void> = [];
   private readonly answers: DurableAnswers;
   private readonly listingListeners: Array<() => void> = [];
   private readonly stageListeners: Array<(stage: PipelineStage, seconds: number) => void> = [];
@@ -216,6 +225,9 @@ export class Venue {
       stp: config.selfTradePrevention,
       sessionFor: (key) => acceptor?.sessionByKey(key),
       log: this.log,
+      onSessionState: (session, state) => {
+        for (const listener of this.sessionStateListeners) listener({ key: session.key, ...session.id }, state);
+      },
     });
     const monitors = (this.sessionMonitors = new SessionMonitors({
       now: () => this.clock.now(),
@@ -272,6 +284,11 @@ export class Venue {
   /** Told each FIX session event (logon, logout, resend, reject...) with the session's key. */
   onSessionEvent(listener: (sessionKey: string, text: string) => void): void {
     this.sessionEventListeners.push(listener);
+  }
+
+  /** Told when a FIX session logs on or off. */
+  onSessionState(listener: (session: SessionInfo, state: 'logon' | 'logout') => void): void {
+    this.sessionStateListeners.push(listener);
   }
 
   /** The journal or a store failed: nothing more can be acknowledged. */

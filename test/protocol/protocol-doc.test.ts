@@ -24,7 +24,7 @@ describe('docs/PROTOCOL.md examples', () => {
       expect(tags, tag).toContain(tag);
     }
     const serverTypes = blocks.filter((b) => b.tag === 'ws:server').map((b) => (JSON.parse(b.text) as { type: string }).type);
-    expect(new Set(serverTypes)).toEqual(new Set(['snapshot', 'book', 'new_order', 'execution', 'trade', 'cancel_order', 'stats', 'instruments', 'error', 'pong']));
+    expect(new Set(serverTypes)).toEqual(new Set(['snapshot', 'book', 'new_order', 'execution', 'trade', 'cancel_order', 'order_rejected', 'session', 'stats', 'instruments', 'error', 'pong']));
     const clientTypes = blocks.filter((b) => b.tag === 'ws:client').map((b) => (JSON.parse(b.text) as { type: string }).type);
     expect(new Set(clientTypes)).toEqual(new Set(['subscribe', 'unsubscribe', 'resync', 'ping']));
   });

@@ -101,6 +101,28 @@ describe('HTTP server', () => {
     }
   });
 
+  it('the WebSocket tells of engine rejects and of FIX logons and logouts', async () => {
+    const ws = await WsTestClient.connect(stack.wsUrl);
+    try {
+      await ws.next((m) => m.type === 'snapshot');
+      const from = ws.messages.length;
+      const fix = await TestFixClient.logon({ port: stack.venue.acceptor.port, beginString: 'FIX.4.4', senderCompID: 'ACTIVITY' });
+      const logon = await ws.next((m) => m.type === 'session' && m.target_comp_id === 'ACTIVITY', from);
+      expect(logon).toMatchObject({ session: 'FIX.4.4:CRUCIBLE->ACTIVITY', begin_string: 'FIX.4.4', event: 'logon' });
+      await fix.stop();
+      await ws.next((m) => m.type === 'session' && m.target_comp_id === 'ACTIVITY' && m.event === 'logout', from);
+
+      await post('/api/orders', { account: 'rj', symbol: 'TSLA', side: 'sell', type: 'limit', price: '250.00', quantity: '1' });
+      const rejected = orderResponse.parse(await (await post('/api/orders', { account: 'rj', symbol: 'TSLA', side: 'buy', type: 'limit', price: '251.00', quantity: '1', post_only: true })).json()).order;
+      expect(rejected.status).toBe('rejected');
+      const message = await ws.next((m) => m.type === 'order_rejected' && m.order_id === rejected.order_id, from);
+      expect(message).toMatchObject({ symbol: 'TSLA', reject_code: 3010, reason: 'post-only order would take liquidity' });
+      expect(ws.problems).toEqual([]);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('/api/fix/sessions lists a logged-on client; its messages come decoded field by field', async () => {
     const fix = await TestFixClient.logon({ port: stack.venue.acceptor.port, beginString: 'FIX.4.2', senderCompID: 'PANEL' });
     try {
