@@ -139,7 +139,13 @@ export const cancelOrderMessage = z.strictObject({
 });
 
 /** Changed levels since the previous `book` message of the symbol; absolute values, quantity "0" removes the level. */
-export const bookMessage = z.strictObject({ type: z.literal('book'), seq, ...bookLevels.shape });
+export const bookMessage = z.strictObject({
+  type: z.literal('book'),
+  seq,
+  /** When the oldest change in this message happened: receipt time minus this is how stale the conflated book was. */
+  time: epochMillis,
+  ...bookLevels.shape,
+});
 
 export const tradeMessage = z.strictObject({ type: z.literal('trade'), seq, ...tradeInfo.shape });
 

@@ -63,7 +63,12 @@ export class CrucibleServer {
     this.clock = options.clock ?? systemClock;
     this.startedAt = this.clock.now();
     this.view = new MarketView({
-      source: { instrument: (s) => venue.engine.instrument(s), book: (s) => venue.engine.book(s), listings: () => venue.listings() },
+      source: {
+        instrument: (s) => venue.engine.instrument(s),
+        book: (s) => venue.engine.book(s),
+        listings: () => venue.listings(),
+        eventTime: () => venue.core.eventTime,
+      },
       clock: this.clock,
       tradesPerSymbol: this.config.tradesPerSymbol,
       recentExecutions: this.config.recentExecutions,

@@ -19,6 +19,11 @@ export interface MarketSource {
   instrument(symbol: string): Instrument | undefined;
   book(symbol: string): Pick<OrderBook, 'levels' | 'lastPrice'> | undefined;
   listings(): readonly ListingState[];
+  /**
+   * When the event being told happened (the venue command's time, epoch ms): events arrive once
+   * durable, a little later. Absent: the clock's time at arrival.
+   */
+  eventTime?(): number;
 }
 
 export interface MarketViewOptions {
@@ -39,6 +44,8 @@ export type MarketMessage =
 /** The levels of one symbol that changed since the last drain, with their current (absolute) values. */
 export interface BookChange {
   readonly symbol: string;
+  /** When the oldest change in it happened (epoch ms): its age at receipt is the book's staleness. */
+  readonly since: number;
   readonly buy: PriceLevel[];
   readonly sell: PriceLevel[];
 }
@@ -188,6 +195,8 @@ class SymbolMarket {
   readonly counters = zeroCounters();
   /** Levels changed since the last drain: price keys per side. */
   readonly dirtyBids = new Set<number>();
+  /** Event time of the first level change since the last drain. */
+  dirtySince = 0;
   readonly dirtyAsks = new Set<number>();
   listing: ListingState;
   last = 0;
@@ -356,7 +365,7 @@ export class MarketView implements EngineSink {
       const sell = [...m.dirtyAsks].sort((a, b) => a - b).map((p) => m.level(m.asks.get(p)));
       m.dirtyBids.clear();
       m.dirtyAsks.clear();
-      out.push({ symbol: m.symbol, buy, sell });
+      out.push({ symbol: m.symbol, since: m.dirtySince, buy, sell });
     }
     this.dirtySymbols = new Set();
     return out;
@@ -420,7 +429,7 @@ export class MarketView implements EngineSink {
       symbol,
       message: {
         type: 'new_order',
-        time: this.clock.now(),
+        time: this.eventTime(),
         symbol,
         order_id: String(orderId),
         side: side === Side.Buy ? 'buy' : 'sell',
@@ -441,7 +450,7 @@ export class MarketView implements EngineSink {
     this.emit({
       channel: 'orders',
       symbol,
-      message: { type: 'order_rejected', time: this.clock.now(), symbol, order_id: String(orderId), reject_code: code, reason: rejectReason(code) },
+      message: { type: 'order_rejected', time: this.eventTime(), symbol, order_id: String(orderId), reject_code: code, reason: rejectReason(code) },
     });
   }
 
@@ -475,7 +484,7 @@ export class MarketView implements EngineSink {
     if (m.high === 0 || price > m.high) m.high = price;
     if (m.low === 0 || price < m.low) m.low = price;
 
-    const time = this.clock.now();
+    const time = this.eventTime();
     const taker = takerSide === Side.Buy ? 'buy' : 'sell';
     const trade: TradeInfo = { trade_id: String(tradeId), symbol, price: m.price(price), quantity: m.qty(qty), taker_side: taker, time };
     const execution: ExecutionInfo = {
@@ -523,7 +532,10 @@ export class MarketView implements EngineSink {
     const dirty = side === Side.Buy ? m.dirtyBids : m.dirtyAsks;
     if (dirty.has(price)) this.conflated++;
     else dirty.add(price);
-    this.dirtySymbols.add(m);
+    if (!this.dirtySymbols.has(m)) {
+      m.dirtySince = this.eventTime();
+      this.dirtySymbols.add(m);
+    }
   }
 
   topOfBook(): void {
@@ -556,6 +568,10 @@ export class MarketView implements EngineSink {
     return m;
   }
 
+  private eventTime(): number {
+    return this.source.eventTime?.() ?? this.clock.now();
+  }
+
   private emit(m: MarketMessage): void {
     for (const listener of this.messageListeners) listener(m);
   }
@@ -566,7 +582,7 @@ export class MarketView implements EngineSink {
       symbol: m.symbol,
       message: {
         type: 'cancel_order',
-        time: this.clock.now(),
+        time: this.eventTime(),
         symbol: m.symbol,
         order_id: String(orderId),
         cancelled_quantity: m.qty(cancelledQty),

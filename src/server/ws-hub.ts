@@ -144,12 +144,12 @@ export class WsHub {
           if (client.sub.depth === Infinity) {
             let body = deltaBodies.get(change.symbol);
             if (body === undefined) {
-              body = JSON.stringify({ type: 'book', symbol: change.symbol, buy_orders: change.buy, sell_orders: change.sell });
+              body = JSON.stringify({ type: 'book', time: change.since, symbol: change.symbol, buy_orders: change.buy, sell_orders: change.sell });
               deltaBodies.set(change.symbol, body);
             }
             client.queue.push(body);
           } else {
-            const body = this.depthDelta(client, change.symbol);
+            const body = this.depthDelta(client, change.symbol, change.since);
             if (body !== undefined) client.queue.push(body);
           }
         }
@@ -296,14 +296,14 @@ export class WsHub {
   }
 
   /** The top-N levels that differ from what the client was last sent; undefined when none do. */
-  private depthDelta(client: Client, symbol: string): string | undefined {
+  private depthDelta(client: Client, symbol: string, since: number): string | undefined {
     const raw = this.view.rawLevels(symbol, client.sub.depth);
     let sent = client.sent.get(symbol);
     if (sent === undefined) client.sent.set(symbol, (sent = { buy: new Map(), sell: new Map() }));
     const buy = this.diff(symbol, sent.buy, raw.buy);
     const sell = this.diff(symbol, sent.sell, raw.sell);
     if (buy.length === 0 && sell.length === 0) return undefined;
-    return JSON.stringify({ type: 'book', symbol, buy_orders: buy, sell_orders: sell });
+    return JSON.stringify({ type: 'book', time: since, symbol, buy_orders: buy, sell_orders: sell });
   }
 
   private diff(symbol: string, sent: Map<number, string>, now: RawLevel[]): PriceLevel[] {

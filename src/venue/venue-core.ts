@@ -93,6 +93,7 @@ export class VenueCore implements EngineSink {
   private current: SequencedCommand | undefined;
   private live: LiveContext | undefined;
   private reports: Array<() => void> = [];
+  private releasedTime = 0;
   /** The order a mass cancel is cancelling right now. */
   private massCancelTarget: OrderRecord | undefined;
   /** A halt is cancelling its symbol's orders. */
@@ -154,7 +155,18 @@ export class VenueCore implements EngineSink {
       this.rejectedCode = undefined;
       this.entered = undefined;
       const outbox = this.outbox;
-      if (outbox !== undefined) for (const r of reports) outbox.push(sequenced.seq, r);
+      // One outbox entry per command: its reports go out together, in order, when it is durable.
+      if (outbox !== undefined && reports.length > 0) outbox.push(sequenced.seq, reports.length === 1 ? reports[0] : () => this.release(reports));
+    }
+  }
+
+  private release(reports: ReadonlyArray<() => void>): void {
+    for (const report of reports) {
+      try {
+        report();
+      } catch (e) {
+        this.log(`delivery failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
   }
 
@@ -298,17 +310,26 @@ export class VenueCore implements EngineSink {
     }
   }
 
+  // One delivery per event for all observers, carrying the command's time: an observer told the
+  // event later, once durable, still knows when it happened.
   private observe(deliver: (sink: EngineSink) => void): void {
     if (this.live === undefined || this.observers.length === 0) return;
-    for (const sink of this.observers) {
-      this.reports.push(() => {
+    const time = this.current?.time ?? 0;
+    this.reports.push(() => {
+      this.releasedTime = time;
+      for (const sink of this.observers) {
         try {
           deliver(sink);
         } catch (e) {
           this.log(`engine event observer failed: ${e instanceof Error ? e.message : String(e)}`);
         }
-      });
-    }
+      }
+    });
+  }
+
+  /** Time (epoch ms) of the command whose events observers are being told right now. */
+  get eventTime(): number {
+    return this.releasedTime;
   }
 
   accepted(...a: Parameters<EngineSink['accepted']>): void {

@@ -51,7 +51,8 @@ describe('server frames', () => {
   });
 
   it('takes a book delta with removed levels', () => {
-    expect(serverMessage.safeParse({ seq: 2, type: 'book', symbol: 'AAPL', buy_orders: [['1.00', '0', 0]], sell_orders: [] }).success).toBe(true);
-    expect(serverMessage.safeParse({ seq: 2, type: 'book', symbol: 'AAPL', buy_orders: [['1.00', '0']], sell_orders: [] }).success).toBe(false);
+    expect(serverMessage.safeParse({ seq: 2, type: 'book', time: 5, symbol: 'AAPL', buy_orders: [['1.00', '0', 0]], sell_orders: [] }).success).toBe(true);
+    expect(serverMessage.safeParse({ seq: 2, type: 'book', time: 5, symbol: 'AAPL', buy_orders: [['1.00', '0']], sell_orders: [] }).success).toBe(false);
+    expect(serverMessage.safeParse({ seq: 2, type: 'book', symbol: 'AAPL', buy_orders: [['1.00', '0', 0]], sell_orders: [] }).success).toBe(false);
   });
 });

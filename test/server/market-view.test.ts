@@ -69,7 +69,9 @@ describe('MarketView', () => {
 
   it('conflates book changes: each changed level once, with its value at the drain; a removed level is [price, "0", 0]', () => {
     const v = view();
+    const start = clock.now();
     const a = order('AAPL', Side.Buy, 19000, 10);
+    clock.advance(7);
     order('AAPL', Side.Buy, 19000, 5);
     order('AAPL', Side.Sell, 19010, 1);
     engine.apply({ kind: 'cancel', time: 0, symbol: 'AAPL', orderId: a, account: 1 });
@@ -77,9 +79,10 @@ describe('MarketView', () => {
     order('BTCUSDT', Side.Sell, 6500100, 1);
     engine.apply({ kind: 'cancel', time: 0, symbol: 'BTCUSDT', orderId: nextId - 1, account: 1 });
     expect(v.drainBookChanges()).toEqual([
-      { symbol: 'AAPL', buy: [['190.00', '5', 1]], sell: [['190.10', '1', 1]] },
+      { symbol: 'AAPL', since: start, buy: [['190.00', '5', 1]], sell: [['190.10', '1', 1]] },
       {
         symbol: 'BTCUSDT',
+        since: start + 7,
         buy: [],
         sell: [
           ['65000.00', '0.00150', 1],

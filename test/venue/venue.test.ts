@@ -1,7 +1,12 @@
 // The venue end to end over TCP: the real acceptor on 127.0.0.1 (a free port), clients built from
 // the project's own FIX initiator. Every client checks every venue message against the FIX 4.2 or
 // 4.4 data dictionary, so a malformed report fails here as it would in a QuickFIX client.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NullSink } from '../../src/engine/index.js';
+import { ManualClock } from '../../src/shared/clock.js';
 import { resolveVenueConfig } from '../../src/venue/config.js';
 import { Venue } from '../../src/venue/venue.js';
 import { pick, TestFixClient, type Version } from './fix-test-client.js';
@@ -330,5 +335,42 @@ describe('venue lifecycle', () => {
 
   it('logs session logons to the venue log', () => {
     expect(venueLog.some((l) => l === 'logon FIX.4.4 SELL44')).toBe(true);
+  });
+});
+
+describe('engine events told to observers', () => {
+  it('carry the time of their command, even when told after the journal made it durable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crucible-event-time-'));
+    const clock = new ManualClock(1_700_000_000_000);
+    const at = (ms: number): void => clock.advance(ms - clock.now());
+    const own = await Venue.open({ config: resolveVenueConfig({ dataDir: dir }, { fixPort: 0 }), clock });
+    try {
+      const seen: Array<[string, number]> = [];
+      own.core.addObserver(
+        new (class extends NullSink {
+          override accepted(): void {
+            seen.push(['accepted', own.core.eventTime]);
+          }
+          override fill(): void {
+            seen.push(['fill', own.core.eventTime]);
+          }
+        })(),
+      );
+      at(1_700_000_000_500);
+      const resting = own.orders.submit({ account: 'a', symbol: 'AAPL', side: 'sell', type: 'limit', price: '190.00', quantity: '5' });
+      at(1_700_000_000_900);
+      const taking = own.orders.submit({ account: 'b', symbol: 'AAPL', side: 'buy', type: 'limit', price: '190.00', quantity: '5' });
+      // Released once durable, by which time the venue clock has moved on.
+      at(1_700_000_005_000);
+      await Promise.all([resting, taking]);
+      expect(seen).toEqual([
+        ['accepted', 1_700_000_000_500],
+        ['accepted', 1_700_000_000_900],
+        ['fill', 1_700_000_000_900],
+      ]);
+    } finally {
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
