@@ -62,11 +62,42 @@ export type OrderEntryResult =
   /** Refused before an order existed (bad input, unknown symbol, halted, duplicate id, venue closing). */
   | { readonly ok: false; readonly code: number; readonly reason: string };
 
+/** One change to an order, as its owner is told of it: the order after the change, and the fill if it was one. */
+export interface OrderUpdate {
+  readonly order: OrderState;
+  /** What happened: the order was accepted, filled (partly or fully), replaced, cancelled, expired or rejected. */
+  readonly kind: 'accepted' | 'fill' | 'replaced' | 'canceled' | 'expired' | 'rejected';
+  /** Set when kind is fill. */
+  readonly fill?: {
+    readonly tradeId: string;
+    readonly price: string;
+    readonly quantity: string;
+    /** Whether this order was resting (maker) or arriving (taker). */
+    readonly liquidity: 'maker' | 'taker';
+  };
+  /** Epoch milliseconds of the venue command that caused it. */
+  readonly time: number;
+}
+
+export interface OrderChange {
+  /** New limit price (orders with one). */
+  readonly price?: string;
+  /** New total quantity, filled quantity included (as FIX OrderQty). */
+  readonly quantity?: string;
+}
+
 export interface OrderGateway {
   /** Enters an order; resolves once the venue's answer is durable (a rejected order is `ok` with status rejected when the engine refused it). */
   submit(request: OrderEntryRequest): Promise<OrderEntryResult>;
   /** Cancels a live order; `account`, when given, must own it. */
   cancel(orderId: string, account?: string): Promise<OrderEntryResult>;
+  /** Changes a live order's price and/or quantity (price-time priority is kept only for a smaller quantity at the same price). */
+  replace(orderId: string, change: OrderChange, account?: string): Promise<OrderEntryResult>;
+  /**
+   * Tells `listener` every change to the orders of `account` entered through this gateway, in
+   * order, once durable (as the answer to submit/cancel/replace is). Returns the unsubscribe.
+   */
+  onOrderUpdate(account: string, listener: (update: OrderUpdate) => void): () => void;
   /** An order the venue still remembers (live, or recently done). */
   order(orderId: string): OrderState | undefined;
   /** Live orders, of one account or of all. */

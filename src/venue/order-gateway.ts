@@ -10,6 +10,7 @@
 import { OrderType, Side, type StpMode, TimeInForce, type Instrument } from '../engine/index.js';
 import { priceToTicks, qtyToLots, unitsToDecimal } from '../shared/decimal.js';
 import type {
+  OrderChange,
   OrderEntryRequest,
   OrderEntryResult,
   OrderGateway,
@@ -17,13 +18,15 @@ import type {
   OrderState,
   OrderStatusName,
   OrderTypeName,
+  OrderUpdate,
   TimeInForceName,
 } from '../shared/order-gateway.js';
 import { RejectCode, rejectReason } from '../shared/reject-codes.js';
 import { type DurableAnswers, type Refusal, refusal } from './durable-answers.js';
 import type { VenueSequencer } from './fix-application.js';
 import { averagePrice, isDone, OrdStatus, type OrderRecord } from './order-registry.js';
-import { apiSessionKey, type VenueCore } from './venue-core.js';
+import type { ReportKind } from './execution-reports.js';
+import { API_SESSION_PREFIX, type ApiFill, apiSessionKey, type VenueCore } from './venue-core.js';
 import type { NewOrderVenueCommand, UnsequencedCommand } from './venue-commands.js';
 
 export interface VenueOrderGatewayOptions {
@@ -87,8 +90,42 @@ interface OrderTerms {
   readonly postOnly: boolean;
 }
 
+const UPDATE_KIND: Readonly<Record<ReportKind, OrderUpdate['kind'] | undefined>> = {
+  new: 'accepted',
+  fill: 'fill',
+  canceled: 'canceled',
+  replaced: 'replaced',
+  expired: 'expired',
+  // Self-trade prevention took quantity off a live order.
+  restated: 'replaced',
+  status: undefined,
+};
+
 export class VenueOrderGateway implements OrderGateway {
-  constructor(private readonly options: VenueOrderGatewayOptions) {}
+  private readonly listeners = new Map<string, Set<(update: OrderUpdate) => void>>();
+
+  constructor(private readonly options: VenueOrderGatewayOptions) {
+    options.core.apiReporter = (record, kind, fill, time) => this.reporter(record, kind, fill, time);
+  }
+
+  onOrderUpdate(account: string, listener: (update: OrderUpdate) => void): () => void {
+    let set = this.listeners.get(account);
+    if (set === undefined) this.listeners.set(account, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(account) === set) this.listeners.delete(account);
+    };
+  }
+
+  replace(orderId: string, change: OrderChange, account?: string): Promise<OrderEntryResult> {
+    if (this.options.sequencer.current !== undefined) return this.afterCurrentCommand(() => this.replace(orderId, change, account));
+    try {
+      return this.replaceOrder(orderId, change, account);
+    } catch (e) {
+      return Promise.resolve(refusal(RejectCode.VenueClosing, `the replace was not taken: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  }
 
   submit(request: OrderEntryRequest): Promise<OrderEntryResult> {
     if (this.options.sequencer.current !== undefined) return this.afterCurrentCommand(() => this.submit(request));
@@ -187,19 +224,12 @@ export class VenueOrderGateway implements OrderGateway {
   }
 
   private cancelOrder(orderId: string, account: string | undefined): Promise<OrderEntryResult> {
-    const { core, sequencer, answers } = this.options;
+    const { sequencer, answers } = this.options;
     const closed = answers.closed;
     if (closed !== undefined) return Promise.resolve(closed);
-    if (account !== undefined) {
-      const accountError = checkAccount(account);
-      if (accountError !== undefined) return this.answerNow(accountError);
-    }
-    const unknown = (detail: string): Promise<OrderEntryResult> => this.answerNow(refusal(RejectCode.UnknownOrder, detail));
-    if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) return unknown(`orderId ${show(orderId)} is not an order id of this venue`);
-    const record = core.registry.byId(Number(orderId));
-    if (record === undefined) return unknown(`no order ${orderId}`);
-    if (account !== undefined && core.accounts.nameOf(record.accountId) !== account) return unknown(`order ${orderId} is not an order of account ${account}`);
-    if (isDone(record)) return unknown(`order ${orderId} is already ${STATUS_NAME[record.status]}`);
+    const target = this.liveTarget(orderId, account);
+    if (!target.ok) return this.answerNow(target);
+    const record = target.value;
     // On behalf of the session that owns the order: its ClOrdIDs name it, and its owner hears of the cancel.
     const command: UnsequencedCommand = {
       kind: 'cancel',
@@ -211,6 +241,78 @@ export class VenueOrderGateway implements OrderGateway {
     const { sequenced, result } = sequencer.submit(command);
     if (result.rejected !== undefined) return answers.after(sequenced.seq, refusal(result.rejected, `order ${orderId}`));
     return answers.after(sequenced.seq, { ok: true, order: this.stateOf(record) });
+  }
+
+  private replaceOrder(orderId: string, change: OrderChange, account: string | undefined): Promise<OrderEntryResult> {
+    const { sequencer, answers } = this.options;
+    const closed = answers.closed;
+    if (closed !== undefined) return Promise.resolve(closed);
+    const target = this.liveTarget(orderId, account);
+    if (!target.ok) return this.answerNow(target);
+    const record = target.value;
+    const { instrument } = record;
+    if (typeof change !== 'object' || change === null) return this.answerNow(refusal(RejectCode.MissingField, 'the change must be an object'));
+    const { price, quantity } = change as { price?: unknown; quantity?: unknown };
+    if (price === undefined && quantity === undefined) return this.answerNow(refusal(RejectCode.MissingField, 'a replace needs a new price or a new quantity'));
+    let newPrice = record.price;
+    if (price !== undefined) {
+      if (!hasLimitPrice(record.type)) return this.answerNow(refusal(RejectCode.InvalidOrderType, `order ${orderId} is a ${TYPE_NAME[record.type]} order, which has no price to change`));
+      const p = this.priceField(price, 'price', instrument, TYPE_NAME[record.type], true, 'limit and stop_limit', RejectCode.InvalidPrice);
+      if (!p.ok) return this.answerNow(p);
+      newPrice = p.value;
+    }
+    let newQty = record.orderQty;
+    if (quantity !== undefined) {
+      const q = lots(quantity, 'quantity', instrument, RejectCode.InvalidQty);
+      if (!q.ok) return this.answerNow(q);
+      newQty = q.value;
+    }
+    const command: UnsequencedCommand = {
+      kind: 'replace',
+      session: record.sessionKey,
+      clOrdId: this.freeId(record.sessionKey, `replace-${orderId}`),
+      origClOrdId: record.clOrdID,
+      orderId: record.orderId,
+      qty: newQty,
+      price: newPrice,
+    };
+    const { sequenced, result } = sequencer.submit(command);
+    if (result.rejected !== undefined) return answers.after(sequenced.seq, refusal(result.rejected, `order ${orderId}`));
+    return answers.after(sequenced.seq, { ok: true, order: this.stateOf(record) });
+  }
+
+  /** A live order the caller may change: its id well formed, known, owned by `account` when given, not done. */
+  private liveTarget(orderId: string, account: string | undefined): Checked<OrderRecord> {
+    const { core } = this.options;
+    if (account !== undefined) {
+      const accountError = checkAccount(account);
+      if (accountError !== undefined) return accountError;
+    }
+    if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) return refusal(RejectCode.UnknownOrder, `orderId ${show(orderId)} is not an order id of this venue`);
+    const record = core.registry.byId(Number(orderId));
+    if (record === undefined) return refusal(RejectCode.UnknownOrder, `no order ${orderId}`);
+    if (account !== undefined && core.accounts.nameOf(record.accountId) !== account) return refusal(RejectCode.UnknownOrder, `order ${orderId} is not an order of account ${account}`);
+    if (isDone(record)) return refusal(RejectCode.UnknownOrder, `order ${orderId} is already ${STATUS_NAME[record.status]}`);
+    return { ok: true, value: record };
+  }
+
+  /** Builds what the owner of an API order is told of a change; undefined when nobody listens. */
+  private reporter(record: OrderRecord, kind: ReportKind, fill: ApiFill | undefined, time: number): (() => void) | undefined {
+    const listeners = this.listeners.get(record.sessionKey.slice(API_SESSION_PREFIX.length));
+    const updateKind = UPDATE_KIND[kind];
+    if (listeners === undefined || updateKind === undefined) return undefined;
+    const { tickSize, lotSize } = record.instrument;
+    const update: OrderUpdate = {
+      order: this.stateOf(record),
+      kind: updateKind,
+      ...(fill !== undefined
+        ? { fill: { tradeId: String(fill.tradeId), price: unitsToDecimal(fill.price, tickSize), quantity: unitsToDecimal(fill.qty, lotSize), liquidity: fill.liquidity } }
+        : {}),
+      time,
+    };
+    return () => {
+      for (const listener of listeners) listener(update);
+    };
   }
 
   /** An answer that changes nothing: it describes the state after the last command, so it waits for that one. */

@@ -51,6 +51,20 @@ export const API_SESSION_PREFIX = 'API:';
 export const apiSessionKey = (account: string): string => API_SESSION_PREFIX + account;
 export const isApiSession = (sessionKey: string): boolean => sessionKey.startsWith(API_SESSION_PREFIX);
 
+/** A fill as an in-process order's owner is told of it (engine units). */
+export interface ApiFill {
+  readonly tradeId: number;
+  readonly price: number;
+  readonly qty: number;
+  readonly liquidity: 'maker' | 'taker';
+}
+
+/**
+ * What the order gateway tells the owner of an API order about a change: built at once (the order
+ * changes again before it goes out), delivered once durable; undefined when nobody listens.
+ */
+export type ApiReporter = (record: OrderRecord, kind: ReportKind, fill: ApiFill | undefined, time: number) => (() => void) | undefined;
+
 /** Where a report goes: a session, by key, when the outbox releases it. */
 export type Deliver = (sessionKey: string, message: OutgoingMessage) => void;
 
@@ -93,6 +107,8 @@ export class VenueCore implements EngineSink {
   private current: SequencedCommand | undefined;
   private live: LiveContext | undefined;
   private reports: Array<() => void> = [];
+  /** Set by the order gateway (order-gateway.ts). */
+  apiReporter: ApiReporter | undefined;
   private releasedTime = 0;
   /** The order a mass cancel is cancelling right now. */
   private massCancelTarget: OrderRecord | undefined;
@@ -409,17 +425,17 @@ export class VenueCore implements EngineSink {
     const [symbol, tradeId, price, qty, , takerOrderId, , takerLeaves, takerCum, makerOrderId, , makerLeaves, makerCum] = a;
     this.guard(() => `trade ${tradeId} in ${symbol}`, () => {
       // The taker's report first: it is the order that caused the trade.
-      this.fillSide(takerOrderId, price, qty, takerLeaves, takerCum);
-      this.fillSide(makerOrderId, price, qty, makerLeaves, makerCum);
+      this.fillSide(takerOrderId, tradeId, price, qty, takerLeaves, takerCum, 'taker');
+      this.fillSide(makerOrderId, tradeId, price, qty, makerLeaves, makerCum, 'maker');
     });
     this.observe((s) => s.fill(...a));
   }
 
-  private fillSide(orderId: number, price: number, qty: number, leaves: number, cum: number): void {
+  private fillSide(orderId: number, tradeId: number, price: number, qty: number, leaves: number, cum: number, liquidity: 'maker' | 'taker'): void {
     const record = this.registry.byId(orderId);
     if (record === undefined) return;
     recordFill(record, price, qty, leaves, cum);
-    this.queueReport(record, 'fill', { lastPx: price, lastQty: qty });
+    this.queueReport(record, 'fill', { lastPx: price, lastQty: qty }, { tradeId, price, qty, liquidity });
     if (record.leavesQty === 0) this.registry.finish(record);
   }
 
@@ -502,9 +518,14 @@ export class VenueCore implements EngineSink {
   }
 
   /** Builds the report now (the record changes again later in the command) and queues it. */
-  private queueReport(record: OrderRecord, kind: ReportKind, extra: Omit<ReportOptions, 'execId' | 'transactTime'> = {}): void {
+  private queueReport(record: OrderRecord, kind: ReportKind, extra: Omit<ReportOptions, 'execId' | 'transactTime'> = {}, fill?: ApiFill): void {
     record.updatedAt = this.time;
-    if (this.live === undefined || isApiSession(record.sessionKey)) return;
+    if (this.live === undefined) return;
+    if (isApiSession(record.sessionKey)) {
+      const deliver = this.apiReporter?.(record, kind, fill, this.time);
+      if (deliver !== undefined) this.reports.push(deliver);
+      return;
+    }
     const message = executionReport(versionOfKey(record.sessionKey), record, kind, { execId: this.execId(), transactTime: this.time, ...extra });
     this.report(record.sessionKey, message);
   }

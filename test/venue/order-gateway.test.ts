@@ -465,3 +465,55 @@ describe('a venue that stops', () => {
     await venue.stop();
   });
 });
+
+describe('replace and order updates through the gateway', () => {
+  it('replaces price and quantity (priority lost on a price change), refuses bad changes, and tells the owner every change in order', async () => {
+    const { venue } = await open();
+    const updates: Array<{ kind: string; status: string; leaves: string; fill?: string }> = [];
+    const off = venue.orders.onOrderUpdate('mm', (u) => updates.push({ kind: u.kind, status: u.order.status, leaves: u.order.leavesQuantity, ...(u.fill !== undefined ? { fill: `${u.fill.quantity}@${u.fill.price} ${u.fill.liquidity}` } : {}) }));
+    const other: string[] = [];
+    venue.orders.onOrderUpdate('someone-else', (u) => other.push(u.kind));
+
+    const resting = orderOf(await venue.orders.submit({ account: 'mm', symbol: 'AAPL', side: 'sell', type: 'limit', price: '190.10', quantity: '10' }));
+    const moved = orderOf(await venue.orders.replace(resting.orderId, { price: '190.05', quantity: '8' }, 'mm'));
+    expect(moved).toMatchObject({ orderId: resting.orderId, price: '190.05', quantity: '8', leavesQuantity: '8', status: 'new' });
+    expect(venue.orders.order(resting.orderId)).toMatchObject({ price: '190.05', quantity: '8' });
+
+    // Refusals name what is wrong and change nothing.
+    const notOwner = await venue.orders.replace(resting.orderId, { price: '190.00' }, 'intruder');
+    expect(notOwner).toMatchObject({ ok: false, code: RejectCode.UnknownOrder });
+    expect(await venue.orders.replace(resting.orderId, {}, 'mm')).toMatchObject({ ok: false, code: RejectCode.MissingField });
+    expect(await venue.orders.replace(resting.orderId, { price: '190.001' }, 'mm')).toMatchObject({ ok: false, code: RejectCode.PriceNotOnTick });
+    expect(await venue.orders.replace(resting.orderId, { quantity: '0' }, 'mm')).toMatchObject({ ok: false, code: RejectCode.InvalidQty });
+
+    // A taker lifts 3, then the maker is cancelled: fill (maker side), then cancel.
+    orderOf(await venue.orders.submit({ account: 'taker', symbol: 'AAPL', side: 'buy', type: 'limit', price: '190.05', quantity: '3' }));
+    orderOf(await venue.orders.cancel(resting.orderId, 'mm'));
+    expect(updates).toEqual([
+      { kind: 'accepted', status: 'new', leaves: '10' },
+      { kind: 'replaced', status: 'new', leaves: '8' },
+      { kind: 'fill', status: 'partially_filled', leaves: '5', fill: '3@190.05 maker' },
+      { kind: 'canceled', status: 'canceled', leaves: '0' },
+    ]);
+    expect(other).toEqual([]);
+    expect(await venue.orders.replace(resting.orderId, { price: '190.00' }, 'mm')).toMatchObject({ ok: false, code: RejectCode.UnknownOrder });
+
+    off();
+    orderOf(await venue.orders.submit({ account: 'mm', symbol: 'AAPL', side: 'sell', type: 'limit', price: '191.00', quantity: '1' }));
+    expect(updates).toHaveLength(4);
+  });
+
+  it('tells the taker its fill as taker, once durable, with the trade id', async () => {
+    const { venue } = await open();
+    const seen: Array<{ fill: unknown; durable: number }> = [];
+    venue.orders.onOrderUpdate('t', (u) => {
+      if (u.kind === 'fill') seen.push({ fill: u.fill, durable: venue.journalPosition().durableSeq });
+    });
+    orderOf(await venue.orders.submit({ account: 'm', symbol: 'MSFT', side: 'sell', type: 'limit', price: '420.00', quantity: '5' }));
+    const taker = orderOf(await venue.orders.submit({ account: 't', symbol: 'MSFT', side: 'buy', type: 'market', quantity: '5' }));
+    expect(taker.status).toBe('filled');
+    expect(seen).toEqual([{ fill: { tradeId: expect.stringMatching(/^\d+$/), price: '420.00', quantity: '5', liquidity: 'taker' }, durable: expect.any(Number) }]);
+    // Told only after the journal had the command on disk.
+    expect(seen[0]!.durable).toBeGreaterThanOrEqual(venue.sequencer.lastSeq);
+  });
+});
