@@ -507,26 +507,14 @@ const NINE = 0x39;
  * either way, so the bytes give the same answer the decoded string would.
  */
 function byteFormatOk(type: string, msg: FixMessage, i: number): boolean | undefined {
-  switch (type) {
-    case 'INT':
-    case 'NUMINGROUP':
-    case 'SEQNUM':
-    case 'LENGTH':
-    case 'DAYOFMONTH':
+  switch (kindOf(type)) {
+    case KIND_INT:
       return isIntBytes(msg.raw, msg.valueStartAt(i), msg.valueEndAt(i));
-    case 'PRICE':
-    case 'AMT':
-    case 'QTY':
-    case 'FLOAT':
-    case 'PRICEOFFSET':
-    case 'PERCENTAGE':
+    case KIND_DECIMAL:
       return isDecimalBytes(msg.raw, msg.valueStartAt(i), msg.valueEndAt(i));
-    case 'UTCTIMESTAMP':
-    case 'UTCTIMEONLY':
-    case 'UTCDATE':
-    case 'UTCDATEONLY':
-    case 'CHAR':
-    case 'BOOLEAN':
+    case KIND_CHAR:
+    case KIND_BOOLEAN:
+    case KIND_TEXT:
       return undefined;
     default:
       return true;
