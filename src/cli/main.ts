@@ -6,6 +6,7 @@ import { EngineConsole, runEngineConsole } from './engine-console.js';
 import { replayJournalCommand } from './replay-journal.js';
 import { startVenue } from './start-venue.js';
 import { generateCommand } from './generate.js';
+import { recordCommand } from './record.js';
 import { createReflector } from '../fix/reflector.js';
 import { DEFAULT_INSTRUMENTS, DEFAULT_LISTINGS } from '../venue/instruments.js';
 
@@ -136,5 +137,6 @@ program
   .action(fixReflector);
 
 program.addCommand(generateCommand());
+program.addCommand(recordCommand());
 
 await program.parseAsync(process.argv);
