@@ -24,6 +24,7 @@ export interface StartOptions {
   readonly httpPort?: string;
   readonly httpHost?: string;
   readonly apiToken?: string;
+  readonly wsInterval?: string;
   /** false with --no-http. */
   readonly http?: boolean;
 }
@@ -57,6 +58,7 @@ export async function startVenue(options: StartOptions): Promise<void> {
       const serverConfig = resolveServerConfig({
         ...(port !== undefined ? { port } : {}),
         ...(options.httpHost !== undefined ? { host: options.httpHost } : {}),
+        ...(options.wsInterval !== undefined ? { wsIntervalMs: parseMillisFlag('--ws-interval', options.wsInterval) } : {}),
       });
       http = { config: serverConfig, ...resolveApiToken(options.apiToken) };
     } catch (e) {
@@ -185,6 +187,12 @@ export function startupLine(config: VenueConfig, address: { host: string; port: 
   const symbols = config.listings.map((l) => l.instrument.symbol).join(', ');
   const stp = config.selfTradePreventionName === 'none' ? '' : `, self-trade prevention ${config.selfTradePreventionName}`;
   return `Crucible venue listening for FIX on ${address.host}:${address.port} (${versions}, SenderCompID ${fix.senderCompID}, ${clients}${stp}); trading ${symbols}`;
+}
+
+function parseMillisFlag(flag: string, text: string): number {
+  const ms = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(ms >= 1 && ms <= 10_000)) throw new Error(`${flag} ${JSON.stringify(text)}: give whole milliseconds from 1 to 10000`);
+  return ms;
 }
 
 function errorText(e: unknown): string {

@@ -90,6 +90,7 @@ export class CrucibleServer {
       view: this.view,
       clock: this.clock,
       intervalMs: this.config.wsIntervalMs,
+      flushIntervalMs: this.config.wsFlushMs,
       statsIntervalMs: this.config.statsIntervalMs,
       maxBufferedBytes: this.config.maxBufferedBytes,
       metrics: this.metrics,

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { formatIssues } from '../venue/instruments.js';
-import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_STATS_INTERVAL_MS, DEFAULT_WS_INTERVAL_MS } from './ws-hub.js';
+import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_STATS_INTERVAL_MS, DEFAULT_WS_FLUSH_MS, DEFAULT_WS_INTERVAL_MS } from './ws-hub.js';
 import { DEFAULT_RECENT_EXECUTIONS, DEFAULT_TRADES_PER_SYMBOL } from './market-view.js';
 
 export const DEFAULT_HTTP_PORT = 8080;
@@ -23,8 +23,10 @@ export const serverConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
   /** Bearer token for order entry and admin; absent: one is generated at start. */
   apiToken: apiTokenSchema.optional(),
-  /** WebSocket tick: book conflation and one write per client (ms). */
+  /** WebSocket tick: book conflation, snapshots and stats (ms). */
   wsIntervalMs: z.number().int().min(1).max(10_000).default(DEFAULT_WS_INTERVAL_MS),
+  /** Orders, executions and trades go out within this (ms), one write per client at most each time. */
+  wsFlushMs: z.number().int().min(1).max(10_000).default(DEFAULT_WS_FLUSH_MS),
   /** How often WebSocket subscribers get `stats` (ms). */
   statsIntervalMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_STATS_INTERVAL_MS),
   /** A WebSocket client whose unsent bytes pass this is cut (close code 1008). */

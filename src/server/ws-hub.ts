@@ -24,6 +24,7 @@ import type { ClockScheduler, TimerHandle } from '../shared/clock.js';
 import type { MarketMessage, MarketView, RawLevel } from './market-view.js';
 
 export const DEFAULT_WS_INTERVAL_MS = 100;
+export const DEFAULT_WS_FLUSH_MS = 10;
 export const DEFAULT_STATS_INTERVAL_MS = 1000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Close code for a client cut for falling behind (1008: policy violation). */
@@ -36,8 +37,13 @@ const CLOSE_GRACE_MS = 1000;
 export interface WsHubOptions {
   readonly view: MarketView;
   readonly clock: ClockScheduler;
-  /** Tick: book conflation and socket writes (ms). */
+  /** Tick: book conflation, snapshots and stats (ms). */
   readonly intervalMs?: number;
+  /**
+   * Orders, executions and trades go out within this (ms), a write per client at most each time:
+   * they are never conflated, so they need not wait for the book's tick.
+   */
+  readonly flushIntervalMs?: number;
   /** How often subscribers get `stats` (ms). */
   readonly statsIntervalMs?: number;
   /** A client whose unsent bytes pass this is cut. */
@@ -70,6 +76,11 @@ class Client {
   seq = 0;
   /** Message bodies without `seq`, in order. */
   queue: string[] = [];
+  /**
+   * Answers that wait for the tick (pong, errors): a pong then follows every book delta of the
+   * changes made before the ping, so a client can use a ping as a barrier.
+   */
+  later: string[] = [];
   snapshotDue = true;
   closed = false;
   readonly sub: Subscription = { all: true, symbols: new Set(), channels: new Set(CHANNELS), depth: Infinity };
@@ -95,6 +106,9 @@ export class WsHub {
   private readonly statsEvery: number;
   private readonly metrics: WsHubMetrics | undefined;
   private readonly timer: TimerHandle;
+  private readonly flushTimer: TimerHandle;
+  /** Clients with events queued since their last write. */
+  private readonly pending = new Set<Client>();
   private ticks = 0;
   private closing = false;
 
@@ -108,6 +122,14 @@ export class WsHub {
     this.view.onMessage((m) => this.onMarketMessage(m));
     this.view.onInstrumentsChanged(() => this.onInstrumentsChanged());
     this.timer = this.clock.setInterval(() => this.tick(), interval);
+    this.flushTimer = this.clock.setInterval(() => this.flushPending(), Math.min(interval, options.flushIntervalMs ?? DEFAULT_WS_FLUSH_MS));
+  }
+
+  /** Writes what events are queued (tests drive it with a manual clock; the flush timer calls it otherwise). */
+  flushPending(): void {
+    if (this.pending.size === 0) return;
+    for (const client of this.pending) if (!client.snapshotDue) this.flush(client);
+    this.pending.clear();
   }
 
   get clientCount(): number {
@@ -158,14 +180,20 @@ export class WsHub {
         if (client.sub.all) client.queue.push((statsBody ??= JSON.stringify({ type: 'stats', ...stats })));
         else client.queue.push(JSON.stringify({ type: 'stats', ...stats, symbols: stats.symbols.filter((s) => client.sub.symbols.has(s.symbol)) }));
       }
+      if (client.later.length > 0) {
+        for (const body of client.later) client.queue.push(body);
+        client.later = [];
+      }
       this.flush(client);
     }
+    this.pending.clear();
   }
 
   /** Closes every connection (1001) and stops the tick. */
   close(): void {
     this.closing = true;
     this.timer.cancel();
+    this.flushTimer.cancel();
     for (const client of [...this.clients]) {
       this.detach(client);
       client.socket.close(GOING_AWAY_CLOSE_CODE, 'server shutting down');
@@ -192,7 +220,7 @@ export class WsHub {
     const message = parsed.data;
     switch (message.type) {
       case 'ping':
-        client.queue.push(JSON.stringify({ type: 'pong', time: this.clock.now(), ...(message.id !== undefined ? { id: message.id } : {}) }));
+        client.later.push(JSON.stringify({ type: 'pong', time: this.clock.now(), ...(message.id !== undefined ? { id: message.id } : {}) }));
         return;
       case 'resync':
         client.snapshotDue = true;
@@ -232,7 +260,7 @@ export class WsHub {
   }
 
   private error(client: Client, code: WsErrorCode, message: string): void {
-    client.queue.push(JSON.stringify({ type: 'error', code, message }));
+    client.later.push(JSON.stringify({ type: 'error', code, message }));
   }
 
   // ---- market events ---------------------------------------------------------------------------
@@ -244,6 +272,7 @@ export class WsHub {
       // stats): the client starts from it, so the event itself would only come before it.
       if (client.snapshotDue || !client.wants(m.symbol, m.channel)) continue;
       client.queue.push((body ??= JSON.stringify(m.message)));
+      this.pending.add(client);
     }
   }
 
@@ -255,6 +284,7 @@ export class WsHub {
       client.queue.push(
         (body ??= JSON.stringify({ type: 'session', time: this.clock.now(), session: session.key, begin_string: session.beginString, target_comp_id: session.targetCompID, event })),
       );
+      this.pending.add(client);
     }
   }
 
@@ -353,6 +383,7 @@ export class WsHub {
     if (client.closed) return;
     client.closed = true;
     client.queue = [];
+    client.later = [];
     client.sent.clear();
     this.clients.delete(client);
     this.metrics?.clients(this.clients.size);

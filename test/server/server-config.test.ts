@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { API_TOKEN_ENV, parseHttpPortFlag, resolveApiToken, resolveServerConfig } from '../../src/server/server-config.js';
 
 describe('server settings', () => {
-  it('has defaults: 127.0.0.1:8080, 100 ms ticks, a 4 MiB send-buffer cap, 64 KiB bodies and messages', () => {
+  it('has defaults: 127.0.0.1:8080, 100 ms book ticks, events within 10 ms, a 4 MiB send-buffer cap, 64 KiB bodies and messages', () => {
     expect(resolveServerConfig()).toEqual({
       host: '127.0.0.1',
       port: 8080,
       wsIntervalMs: 100,
+      wsFlushMs: 10,
       statsIntervalMs: 1000,
       maxBufferedBytes: 4 * 1024 * 1024,
       maxWsMessageBytes: 64 * 1024,

@@ -229,3 +229,39 @@ describe('WebSocket market data', () => {
     }
   });
 });
+
+describe('events do not wait for the book tick', () => {
+  it('orders and executions go out at once while book deltas wait for the tick; a pong follows the book', async () => {
+    // A book tick that never comes by itself during the test: the test runs it.
+    const slow = await startStack({ server: { wsIntervalMs: 10_000, wsFlushMs: 5 } });
+    try {
+      const c = await WsTestClient.connect(slow.wsUrl);
+      try {
+        slow.server.hub.tick();
+        await c.next((m) => m.type === 'snapshot');
+        const from = c.messages.length;
+        const sell = await slow.venue.orders.submit({ account: 'x1', symbol: 'AMZN', side: 'sell', type: 'limit', price: '185.00', quantity: '3' });
+        const buy = await slow.venue.orders.submit({ account: 'x2', symbol: 'AMZN', side: 'buy', type: 'limit', price: '185.00', quantity: '1' });
+        expect(sell.ok && buy.ok).toBe(true);
+        await c.next((m) => m.type === 'execution' && m.symbol === 'AMZN', from);
+        await c.next((m) => m.type === 'trade' && m.symbol === 'AMZN', from);
+        expect(c.messages.slice(from).filter((m) => m.type === 'book')).toEqual([]);
+
+        // The ping's answer waits for the tick, behind the book delta of every change made before it.
+        c.send({ type: 'ping', id: 'barrier' });
+        await new Promise((r) => setTimeout(r, 50));
+        expect(c.messages.slice(from).some((m) => m.type === 'pong')).toBe(false);
+        slow.server.hub.tick();
+        const pong = await c.next((m) => m.type === 'pong', from);
+        const book = c.messages.slice(from).findIndex((m) => m.type === 'book' && m.symbol === 'AMZN');
+        expect(book).toBeGreaterThanOrEqual(0);
+        expect(book).toBeLessThan(c.messages.slice(from).indexOf(pong));
+        expect(c.problems).toEqual([]);
+      } finally {
+        c.close();
+      }
+    } finally {
+      await slow.stop();
+    }
+  });
+});
