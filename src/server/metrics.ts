@@ -28,6 +28,9 @@ export class ServerMetrics implements WsHubMetrics {
   private readonly cancels: Counter;
   private readonly rejects: Counter<'code'>;
   private readonly stages: Histogram<'stage'>;
+  // Labelled children looked up once: every command observes both.
+  private readonly applyStage: ReturnType<Histogram<'stage'>['labels']>;
+  private readonly durableStage: ReturnType<Histogram<'stage'>['labels']>;
   private readonly wsClients: Gauge;
   private readonly wsFrames: Counter;
   private readonly wsMessages: Counter;
@@ -54,6 +57,8 @@ export class ServerMetrics implements WsHubMetrics {
       buckets: STAGE_BUCKETS,
       registers,
     });
+    this.applyStage = this.stages.labels('apply');
+    this.durableStage = this.stages.labels('durable');
     this.wsClients = new Gauge({ name: 'crucible_ws_clients', help: 'WebSocket clients connected', registers });
     this.wsFrames = new Counter({ name: 'crucible_ws_frames_sent_total', help: 'WebSocket frames written (one per client per tick at most)', registers });
     this.wsMessages = new Counter({ name: 'crucible_ws_messages_sent_total', help: 'Messages inside the frames written', registers });
@@ -126,7 +131,7 @@ export class ServerMetrics implements WsHubMetrics {
   }
 
   stage(stage: PipelineStage, seconds: number): void {
-    this.stages.observe({ stage }, seconds);
+    (stage === 'apply' ? this.applyStage : this.durableStage).observe(seconds);
   }
 
   httpRequest(method: string, route: string, status: number): void {
