@@ -116,7 +116,11 @@ export type FeedStatusReason =
   | 'circuit_open'
   | 'circuit_closed'
   | 'source_ended'
-  | 'stopped';
+  | 'stopped'
+  /** The live source failed or went bad: the fallback (replay or synthetic) took over. */
+  | 'failover'
+  /** The live source is healthy again and took back over from the fallback. */
+  | 'failback';
 
 export interface FeedStatusRecord {
   readonly type: 'feed_status';
