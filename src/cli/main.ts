@@ -96,6 +96,7 @@ program
   .option('--http-port <port>', 'port of the HTTP server (REST /api, WebSocket /ws, /health, /metrics); 0 picks a free one (default 8080)')
   .option('--http-host <host>', 'interface the HTTP server listens on (default 127.0.0.1)')
   .option('--api-token <token>', 'bearer token for order entry and admin over REST (default: $CRUCIBLE_API_TOKEN, else one is generated and printed on stderr)')
+  .option('--ws-interval <ms>', 'WebSocket book conflation: at most one book update per symbol per this many ms (default 100)')
   .option('--no-http', 'run without the HTTP server (FIX only)')
   .action(startVenue);
 
@@ -138,5 +139,6 @@ program
 
 program.addCommand(generateCommand());
 program.addCommand(recordCommand());
+program.addCommand((await import('./backtest.js')).backtestCommand());
 
 await program.parseAsync(process.argv);
