@@ -17,6 +17,20 @@ export const RejectCode = {
   // 2xxx: venue
   SymbolHalted: 2001,
   VenueClosing: 2002,
+  // 21xx: a strategy's own pre-trade risk (src/strategy/risk.ts)
+  RiskOrderQuantityLimit: 2101,
+  RiskOrderNotionalLimit: 2102,
+  RiskPositionLimit: 2103,
+  RiskPriceOutsideReferenceBand: 2104,
+  RiskNoReferencePrice: 2105,
+  RiskOrderRateLimit: 2106,
+  RiskKillSwitchActive: 2107,
+  RiskLossLimit: 2108,
+  RiskDrawdownLimit: 2109,
+  RiskStrategyNotRunning: 2110,
+  RiskOrderInFlight: 2111,
+  RiskInvalidOrder: 2112,
+  RiskOperatorKill: 2113,
 
   // 3xxx: matching engine
   UnknownSymbol: 3001,
@@ -56,6 +70,19 @@ const reasons: Record<RejectCode, string> = {
 
   2001: 'trading in this symbol is halted',
   2002: 'the venue is shutting down',
+  2101: 'order quantity above the strategy limit',
+  2102: 'order notional above the strategy limit',
+  2103: 'position limit would be exceeded',
+  2104: 'price outside the band around the reference price',
+  2105: 'no live reference price',
+  2106: 'order rate limit reached',
+  2107: 'kill switch is active',
+  2108: 'loss limit reached',
+  2109: 'drawdown limit reached',
+  2110: 'strategy is not running',
+  2111: 'order has a request in flight',
+  2112: 'price and quantity must be positive whole numbers of ticks and lots',
+  2113: 'kill switch tripped by an operator',
 
   3001: 'unknown symbol',
   3002: 'side must be buy or sell',

@@ -5,64 +5,49 @@
 import { z } from 'zod';
 import type { Clock } from '../shared/clock.js';
 import { parseDecimal } from '../shared/decimal.js';
+import { RejectCode, rejectReason } from '../shared/reject-codes.js';
 import type { InstrumentGrid } from './instrument-grid.js';
 import { formatMoney, type Money, moneyToNumber, parseMoney } from './money.js';
 import type { ReferenceQuote } from './reference-quote.js';
 
 export const RiskCode = {
   /** Order quantity above maxOrderQuantity. */
-  OrderQuantityLimit: 2101,
+  OrderQuantityLimit: RejectCode.RiskOrderQuantityLimit,
   /** Order notional above maxOrderNotional. */
-  OrderNotionalLimit: 2102,
+  OrderNotionalLimit: RejectCode.RiskOrderNotionalLimit,
   /** The position, with every working order on that side filled, would pass maxPosition or maxPositionNotional. */
-  PositionLimit: 2103,
+  PositionLimit: RejectCode.RiskPositionLimit,
   /** Limit price further from the reference mid than priceBandBps. */
-  PriceOutsideReferenceBand: 2104,
+  PriceOutsideReferenceBand: RejectCode.RiskPriceOutsideReferenceBand,
   /** No reference price yet (or the reference feed is not live): nothing to band or value against. */
-  NoReferencePrice: 2105,
+  NoReferencePrice: RejectCode.RiskNoReferencePrice,
   /** More than maxOrdersPerSecond orders and replaces in the last second. */
-  OrderRateLimit: 2106,
+  OrderRateLimit: RejectCode.RiskOrderRateLimit,
   /** The kill switch is tripped: nothing new until it is reset. */
-  KillSwitchActive: 2107,
+  KillSwitchActive: RejectCode.RiskKillSwitchActive,
   /** Kill switch trip: P&L since start (or the last reset) fell below −maxLoss. */
-  LossLimit: 2108,
+  LossLimit: RejectCode.RiskLossLimit,
   /** Kill switch trip: P&L fell more than maxDrawdown below its peak since start (or the last reset). */
-  DrawdownLimit: 2109,
+  DrawdownLimit: RejectCode.RiskDrawdownLimit,
   /** The strategy is stopped. */
-  StrategyNotRunning: 2110,
+  StrategyNotRunning: RejectCode.RiskStrategyNotRunning,
   /** The order has a request in flight (not yet acknowledged, or a replace or cancel pending). */
-  OrderInFlight: 2111,
+  OrderInFlight: RejectCode.RiskOrderInFlight,
   /** Price or quantity not a positive whole number of ticks or lots. */
-  InvalidOrder: 2112,
+  InvalidOrder: RejectCode.RiskInvalidOrder,
   /** Kill switch trip: an operator asked for it. */
-  OperatorKill: 2113,
+  OperatorKill: RejectCode.RiskOperatorKill,
 } as const;
 
 export type RiskCode = (typeof RiskCode)[keyof typeof RiskCode];
 
-const REASONS: Readonly<Record<RiskCode, string>> = {
-  2101: 'order quantity above the strategy limit',
-  2102: 'order notional above the strategy limit',
-  2103: 'position limit would be exceeded',
-  2104: 'price outside the band around the reference price',
-  2105: 'no live reference price',
-  2106: 'order rate limit reached',
-  2107: 'kill switch is active',
-  2108: 'loss limit reached',
-  2109: 'drawdown limit reached',
-  2110: 'strategy is not running',
-  2111: 'order has a request in flight',
-  2112: 'price and quantity must be positive whole numbers of ticks and lots',
-  2113: 'kill switch tripped by an operator',
-};
-
 export function riskReason(code: RiskCode): string {
-  return REASONS[code] ?? `risk ${code}`;
+  return rejectReason(code);
 }
 
 /** Every risk code with its reason, for documentation and API listings. */
 export function allRiskCodes(): ReadonlyArray<{ code: RiskCode; reason: string }> {
-  return (Object.values(RiskCode) as RiskCode[]).map((code) => ({ code, reason: REASONS[code] }));
+  return (Object.values(RiskCode) as RiskCode[]).map((code) => ({ code, reason: rejectReason(code) }));
 }
 
 export interface RiskBlock {

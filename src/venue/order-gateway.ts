@@ -270,7 +270,9 @@ export class VenueOrderGateway implements OrderGateway {
     const command: UnsequencedCommand = {
       kind: 'replace',
       session: record.sessionKey,
-      clOrdId: this.freeId(record.sessionKey, `replace-${orderId}`),
+      // Numbered by how many ids the order has had, so the first try is nearly always free: a quote
+      // replaced thousands of times must not walk its own history each time.
+      clOrdId: this.freeId(record.sessionKey, `replace-${orderId}-${record.clOrdIDs.length}`),
       origClOrdId: record.clOrdID,
       orderId: record.orderId,
       qty: newQty,

@@ -12,6 +12,19 @@ const PUBLISHED: Record<keyof typeof RejectCode, number> = {
   DuplicateClOrdId: 1007,
   SymbolHalted: 2001,
   VenueClosing: 2002,
+  RiskOrderQuantityLimit: 2101,
+  RiskOrderNotionalLimit: 2102,
+  RiskPositionLimit: 2103,
+  RiskPriceOutsideReferenceBand: 2104,
+  RiskNoReferencePrice: 2105,
+  RiskOrderRateLimit: 2106,
+  RiskKillSwitchActive: 2107,
+  RiskLossLimit: 2108,
+  RiskDrawdownLimit: 2109,
+  RiskStrategyNotRunning: 2110,
+  RiskOrderInFlight: 2111,
+  RiskInvalidOrder: 2112,
+  RiskOperatorKill: 2113,
   UnknownSymbol: 3001,
   InvalidSide: 3002,
   InvalidQty: 3003,
@@ -39,7 +52,8 @@ const PUBLISHED: Record<keyof typeof RejectCode, number> = {
 // Which pipeline stage owns each code; the thousands digit must say the same.
 const EDGE = new Set<string>(['InvalidDecimal', 'PriceNotOnTick', 'QtyNotOnLot', 'DecimalOutOfRange', 'MissingField', 'UnsupportedValue', 'DuplicateClOrdId']);
 const VENUE = new Set<string>(['SymbolHalted', 'VenueClosing']);
-const stageRange = (name: string): [number, number] => (EDGE.has(name) ? [1000, 1999] : VENUE.has(name) ? [2000, 2999] : [3000, 3999]);
+const stageRange = (name: string): [number, number] =>
+  EDGE.has(name) ? [1000, 1999] : VENUE.has(name) ? [2000, 2099] : name.startsWith('Risk') ? [2100, 2199] : [3000, 3999];
 
 describe('reject codes', () => {
   it('keep their published numbers', () => {

@@ -517,3 +517,16 @@ describe('replace and order updates through the gateway', () => {
     expect(seen[0]!.durable).toBeGreaterThanOrEqual(venue.sequencer.lastSeq);
   });
 });
+
+describe('many replaces of one order', () => {
+  it('keep working and each takes a fresh id at the first try', async () => {
+    const { venue } = await open();
+    const quote = orderOf(await venue.orders.submit({ account: 'q', symbol: 'GOOGL', side: 'buy', type: 'limit', price: '160.00', quantity: '1' }));
+    for (let i = 1; i <= 300; i++) orderOf(await venue.orders.replace(quote.orderId, { price: (160 + (i % 7) / 100).toFixed(2) }, 'q'));
+    const record = venue.registry.byId(Number(quote.orderId))!;
+    expect(record.clOrdIDs).toHaveLength(301);
+    expect(new Set(record.clOrdIDs).size).toBe(301);
+    expect(record.clOrdID).toBe(`replace-${quote.orderId}-300`);
+    expect(venue.orders.order(quote.orderId)).toMatchObject({ price: (160 + (300 % 7) / 100).toFixed(2), status: 'new' });
+  });
+});
