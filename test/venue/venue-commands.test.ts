@@ -69,7 +69,7 @@ describe('venue commands in the journal', () => {
   });
 });
 
-describe('new orders are written field by field', () => {
+describe('new orders in the journal', () => {
   const order = fc.record({
     kind: fc.constant('new' as const),
     session: fc.string({ maxLength: 40 }),
@@ -89,7 +89,7 @@ describe('new orders are written field by field', () => {
     stp: fc.constantFrom(StpMode.None, StpMode.CancelNewest, StpMode.CancelOldest, StpMode.CancelBoth, StpMode.DecrementAndCancel),
   });
 
-  it('give exactly the JSON of the same fields, and decode to the command, for any strings', () => {
+  it('are the JSON of their fields and decode to the same command, for any strings', () => {
     fc.assert(
       fc.property(order, (generated) => {
         const { account, ...rest } = generated;
