@@ -269,6 +269,7 @@ export class MarketView implements EngineSink {
   private readonly clock: Clock;
   private readonly startedAt: number;
   private readonly messageListeners: Array<(m: MarketMessage) => void> = [];
+  private hasAudience: () => boolean = () => true;
   private readonly instrumentListeners: Array<() => void> = [];
   private readonly totals = { rejects: 0 };
   private dirtySymbols = new Set<SymbolMarket>();
@@ -287,6 +288,15 @@ export class MarketView implements EngineSink {
   /** Told every released trade, execution, new order and cancel. */
   onMessage(listener: (m: MarketMessage) => void): void {
     this.messageListeners.push(listener);
+  }
+
+  /**
+   * Whether anyone would receive event messages now (the hub: a client is connected). Without an
+   * audience the view still keeps its state but builds no messages: the venue pays for market
+   * data only while someone watches.
+   */
+  setAudience(hasAudience: () => boolean): void {
+    this.hasAudience = hasAudience;
   }
 
   /** Told when a symbol is listed or halted or resumed. */
@@ -422,6 +432,7 @@ export class MarketView implements EngineSink {
     c.orders++;
     if (side === Side.Buy) c.buyOrders++;
     else c.sellOrders++;
+    if (!this.hasAudience()) return;
     const orderType = ORDER_TYPES[type] ?? 'limit';
     const priced = (orderType === 'limit' || orderType === 'stop_limit') && price > 0;
     this.emit({
@@ -446,7 +457,7 @@ export class MarketView implements EngineSink {
     if (m === undefined) return;
     m.counters.rejects++;
     // A refused cancel or replace changes nothing in the market; its owner hears of it on FIX.
-    if (command !== 'new') return;
+    if (command !== 'new' || !this.hasAudience()) return;
     this.emit({
       channel: 'orders',
       symbol,
@@ -499,6 +510,7 @@ export class MarketView implements EngineSink {
     };
     m.trades.push(trade);
     this.executions.push(execution);
+    if (!this.hasAudience()) return;
     this.emit({ channel: 'executions', symbol, message: { type: 'execution', ...execution } });
     this.emit({ channel: 'trades', symbol, message: { type: 'trade', ...trade } });
   }
@@ -577,6 +589,7 @@ export class MarketView implements EngineSink {
   }
 
   private emitCancel(m: SymbolMarket, orderId: number, cancelledQty: number, leavesQty: number, reason: CancelReasonName): void {
+    if (!this.hasAudience()) return;
     this.emit({
       channel: 'orders',
       symbol: m.symbol,

@@ -24,6 +24,9 @@ const STAGE_BUCKETS = [5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-
 export class ServerMetrics implements WsHubMetrics {
   readonly registry = new Registry();
   private readonly orders: Counter<'side'>;
+  // Children looked up once: every order counts.
+  private readonly buyOrders: ReturnType<Counter<'side'>['labels']>;
+  private readonly sellOrders: ReturnType<Counter<'side'>['labels']>;
   private readonly executions: Counter;
   private readonly cancels: Counter;
   private readonly rejects: Counter<'code'>;
@@ -42,6 +45,8 @@ export class ServerMetrics implements WsHubMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.orders = new Counter({ name: 'crucible_orders_total', help: 'Orders the matching engine accepted, by side', labelNames: ['side'], registers });
+    this.buyOrders = this.orders.labels('buy');
+    this.sellOrders = this.orders.labels('sell');
     this.executions = new Counter({ name: 'crucible_executions_total', help: 'Fills (one per trade)', registers });
     this.cancels = new Counter({ name: 'crucible_cancels_total', help: 'Orders or remainders cancelled or expired', registers });
     this.rejects = new Counter({
@@ -114,7 +119,7 @@ export class ServerMetrics implements WsHubMetrics {
 
   /** Counts released engine events; attach with venue.core.addObserver. */
   readonly engineObserver: EngineSink = {
-    accepted: (_symbol, _orderId, _account, side) => this.orders.inc({ side: side === Side.Buy ? 'buy' : 'sell' }),
+    accepted: (_symbol, _orderId, _account, side) => (side === Side.Buy ? this.buyOrders : this.sellOrders).inc(),
     rejected: (_symbol: string, _orderId: number, _account: number, _command: CommandKind, code: RejectCode) => this.rejects.inc({ code: String(code) }),
     fill: () => this.executions.inc(),
     cancelled: () => this.cancels.inc(),

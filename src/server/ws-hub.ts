@@ -120,6 +120,7 @@ export class WsHub {
     const interval = options.intervalMs ?? DEFAULT_WS_INTERVAL_MS;
     this.statsEvery = Math.max(1, Math.round((options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS) / interval));
     this.view.onMessage((m) => this.onMarketMessage(m));
+    this.view.setAudience(() => this.clients.size > 0);
     this.view.onInstrumentsChanged(() => this.onInstrumentsChanged());
     this.timer = this.clock.setInterval(() => this.tick(), interval);
     this.flushTimer = this.clock.setInterval(() => this.flushPending(), Math.min(interval, options.flushIntervalMs ?? DEFAULT_WS_FLUSH_MS));
