@@ -105,7 +105,7 @@ const cliMain = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
 
 /** Starts `crucible start` and waits for its HTTP line; resolves with the two ports. */
 async function startVenue(dataDir: string): Promise<{ child: ChildProcess; fixPort: number; httpPort: number }> {
-  const child = spawn(process.execPath, [cliMain, 'start', '--fix-port', '0', '--http-port', '0', '--data-dir', dataDir, '--fsync', 'off', '--api-token', TOKEN], {
+  const child = spawn(process.execPath, [cliMain, 'start', '--fix-port', '0', '--http-port', '0', '--data-dir', dataDir, '--fsync', 'off', '--api-token', TOKEN, '--feed', 'none', '--no-strategies'], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

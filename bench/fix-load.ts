@@ -432,7 +432,8 @@ export interface VenueProcess extends AcceptorProcess {
 export async function startVenue(fsync: string | undefined, extraArgs: readonly string[] = [], waitForHttp = false): Promise<VenueProcess> {
   const cli = join(here, '..', 'src', 'cli', 'main.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'crucible-bench-'));
-  const args = [cli, 'start', '--fix-port', '0', '--data-dir', dataDir, ...(fsync !== undefined ? ['--fsync', fsync] : []), ...extraArgs];
+  // The venue alone: no reference feed, no strategies of its own trading beside the load.
+  const args = [cli, 'start', '--fix-port', '0', '--data-dir', dataDir, '--feed', 'none', '--no-strategies', ...(fsync !== undefined ? ['--fsync', fsync] : []), ...extraArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderrTail: string[] = [];
   child.stderr?.setEncoding('utf8');

@@ -98,6 +98,12 @@ program
   .option('--api-token <token>', 'bearer token for order entry and admin over REST (default: $CRUCIBLE_API_TOKEN, else one is generated and printed on stderr)')
   .option('--ws-interval <ms>', 'WebSocket book conflation: at most one book update per symbol per this many ms (default 100)')
   .option('--no-http', 'run without the HTTP server (FIX only)')
+  .option('--feed <source>', 'the outside market: synthetic[:seed] (default, no network), binance (live, falls back when it fails), replay:<files> or none')
+  .option('--feed-fallback <source>', 'with --feed binance: synthetic[:seed] (default), replay:<files> or none')
+  .option('--binance-ws-url <url>', 'Binance WebSocket base (default wss://stream.binance.com:9443)')
+  .option('--binance-rest-url <url>', 'Binance REST base (default https://api.binance.com)')
+  .option('--replay-speed <x>', 'with --feed replay: 1 is real time (default), 10 ten times faster')
+  .option('--no-strategies', 'run without the default market makers and takers')
   .action(startVenue);
 
 program

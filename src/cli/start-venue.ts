@@ -5,6 +5,8 @@
 // listens; the instrument table, session logons, recovery details, a generated API token and
 // shutdown progress go to stderr.
 import { CrucibleServer } from '../server/http-server.js';
+import { systemClock } from '../shared/clock.js';
+import { defaultPopulation } from '../strategy/population.js';
 import { parseHttpPortFlag, resolveApiToken, resolveServerConfig, type ServerConfig } from '../server/server-config.js';
 import { loadVenueConfig, parseFsyncFlag, parsePortFlag, type VenueConfig, type VenueConfigOverrides } from '../venue/config.js';
 import { JournalCorruptError } from '../venue/journal.js';
@@ -12,6 +14,8 @@ import { RecoveryError } from '../venue/recovery.js';
 import { DataDirInUse } from '../venue/storage.js';
 import { type StartupReport, Venue } from '../venue/venue.js';
 import { banner } from './banner.js';
+import { buildFeed, fanOut, type FeedSpec, parseFeedFlags } from './reference-feed.js';
+import { venueMarketSource } from './venue-market-adapter.js';
 
 export interface StartOptions {
   readonly fixPort?: string;
@@ -25,6 +29,13 @@ export interface StartOptions {
   readonly httpHost?: string;
   readonly apiToken?: string;
   readonly wsInterval?: string;
+  readonly feed?: string;
+  readonly feedFallback?: string;
+  readonly binanceWsUrl?: string;
+  readonly binanceRestUrl?: string;
+  readonly replaySpeed?: string;
+  /** false with --no-strategies. */
+  readonly strategies?: boolean;
   /** false with --no-http. */
   readonly http?: boolean;
 }
@@ -67,6 +78,14 @@ export async function startVenue(options: StartOptions): Promise<void> {
     }
   }
 
+  let feedSpec: FeedSpec;
+  try {
+    feedSpec = parseFeedFlags(options);
+  } catch (e) {
+    say(`crucible start: ${errorText(e)}`);
+    process.exit(2);
+  }
+
   let venue: Venue;
   try {
     venue = await Venue.open({ config, fresh: options.fresh === true, log: say });
@@ -89,11 +108,34 @@ export async function startVenue(options: StartOptions): Promise<void> {
   if (startup.truncatedTail !== undefined) say(`journal: cut off a torn record at its end (${startup.truncatedTail}); it was never acknowledged`);
   say(`data directory ${startup.dataDir}: ${recoveryText(startup)}`);
 
+  // The outside world's market, read once: the server shows it, the strategies quote around it.
+  const feed = buildFeed(feedSpec, config.listings, systemClock);
+  const wantStrategies = options.strategies !== false && feed !== undefined;
+  const [serverFeed, strategyFeed] = feed === undefined ? [] : fanOut(feed.feed, wantStrategies ? 2 : 1);
+  const population =
+    wantStrategies && strategyFeed !== undefined
+      ? defaultPopulation({
+          gateway: venue.orders,
+          clock: systemClock,
+          referenceFeed: strategyFeed,
+          venueMarket: venueMarketSource(venue),
+          listings: config.listings.map((l) => ({ ...l.instrument, ...(l.referencePrice !== undefined ? { referencePrice: l.referencePrice } : {}) })),
+          log: (line) => say(`strategies: ${line}`),
+        })
+      : undefined;
+
   // Attached before the gateway takes orders: the public market view starts from the recovered books.
   let server: CrucibleServer | undefined;
   if (http !== undefined) {
     try {
-      server = await CrucibleServer.create({ venue, config: http.config, token: http.token, log: say });
+      server = await CrucibleServer.create({
+        venue,
+        config: http.config,
+        token: http.token,
+        log: say,
+        ...(population !== undefined ? { strategies: { handles: () => population.handles, handle: (id: string) => population.handle(id) } } : {}),
+      });
+      if (serverFeed !== undefined && feed !== undefined) server.attachReferenceFeed(serverFeed, { source: feed.source });
     } catch (e) {
       say(`crucible start: cannot set up the HTTP server: ${errorText(e)}`);
       await venue.stop().catch(() => {});
@@ -138,8 +180,14 @@ export async function startVenue(options: StartOptions): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    // HTTP and WebSocket clients go first: nothing new comes in while the venue drains.
-    void (server?.close() ?? Promise.resolve())
+    // Strategies stop quoting and the feed stops; then HTTP and WebSocket clients go: nothing new
+    // comes in while the venue drains.
+    void (population?.stop() ?? Promise.resolve())
+      .catch((e: unknown) => say(`error while stopping the strategies: ${errorText(e)}`))
+      .then(() => {
+        feed?.close();
+        return server?.close();
+      })
       .catch((e: unknown) => say(`error while closing the HTTP server: ${errorText(e)}`))
       .then(() => venue.stop())
       .then(
@@ -157,6 +205,8 @@ export async function startVenue(options: StartOptions): Promise<void> {
   process.on('SIGTERM', stop);
 
   process.stderr.write(banner(config.listings, 'Crucible venue'));
+  if (feed !== undefined) say(`reference market: ${feed.description}${population !== undefined ? `; ${population.handles.length} strategies trading (--no-strategies to run without)` : ''}`);
+  population?.start();
   if (http?.generated === true) say(`API token for order entry and admin (generated; --api-token or CRUCIBLE_API_TOKEN sets one): ${http.token}`);
   process.stdout.write(`${startupLine(config, address)}\n${stateLine(startup)}\n${httpLine(httpAddress)}\n`);
 }

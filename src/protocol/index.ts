@@ -3,3 +3,5 @@ export * from './common.js';
 export * from './rest.js';
 export * from './ws.js';
 export * from './fix-sessions.js';
+export * from './market.js';
+export * from './strategies.js';

@@ -184,8 +184,8 @@ export const healthResponse = z.strictObject({
   }),
   fix: z.strictObject({ sessions_logged_on: z.number().int().nonnegative() }),
   ws_clients: z.number().int().nonnegative(),
-  /** External market-data feed: none, connecting, live, stale. */
-  feed: z.enum(['none', 'connecting', 'live', 'stale']),
+  /** The reference market-data feed: none (not configured), or its state (GET /api/market has the detail). */
+  feed: z.enum(['none', 'connecting', 'live', 'resyncing', 'stale', 'down']),
   /** Why the venue failed (status failed). */
   error: z.string().optional(),
 });

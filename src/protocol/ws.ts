@@ -4,9 +4,10 @@
 // are single JSON objects.
 import { z } from 'zod';
 import { epochMillis, executionInfo, instrumentInfo, marketStats, orderId, orderTypeName, priceLevel, sideName, symbolName, tradeInfo, unsignedDecimal } from './common.js';
+import { marketInfo } from './market.js';
 
 /** What a subscription delivers besides snapshots and instrument changes. */
-export const CHANNELS = ['book', 'trades', 'executions', 'orders', 'stats', 'sessions'] as const;
+export const CHANNELS = ['book', 'trades', 'executions', 'orders', 'stats', 'sessions', 'market'] as const;
 export const channelName = z.enum(CHANNELS);
 export type ChannelName = z.infer<typeof channelName>;
 
@@ -81,6 +82,8 @@ export const snapshotMessage = z.strictObject({
   recent_executions: z.array(executionInfo),
   stats: marketStats,
   instruments: z.array(instrumentInfo),
+  /** The reference market of the subscribed symbols: only with a reference feed and the `market` channel. */
+  market: z.array(marketInfo).optional(),
 });
 
 export const newOrderMessage = z.strictObject({
@@ -151,6 +154,9 @@ export const tradeMessage = z.strictObject({ type: z.literal('trade'), seq, ...t
 
 export const statsMessage = z.strictObject({ type: z.literal('stats'), seq, ...marketStats.shape });
 
+/** The reference market of one symbol, at most once per symbol per book tick (channel `market`). */
+export const marketMessage = z.strictObject({ type: z.literal('market'), seq, time: epochMillis, ...marketInfo.shape });
+
 export const instrumentsMessage = z.strictObject({ type: z.literal('instruments'), seq, instruments: z.array(instrumentInfo) });
 
 export const WS_ERROR_CODES = ['invalid_json', 'invalid_message', 'unknown_symbol'] as const;
@@ -169,6 +175,7 @@ export const serverMessage = z.discriminatedUnion('type', [
   tradeMessage,
   statsMessage,
   instrumentsMessage,
+  marketMessage,
   errorMessage,
   pongMessage,
 ]);
@@ -186,6 +193,7 @@ export type BookMessage = z.infer<typeof bookMessage>;
 export type TradeMessage = z.infer<typeof tradeMessage>;
 export type StatsMessage = z.infer<typeof statsMessage>;
 export type InstrumentsMessage = z.infer<typeof instrumentsMessage>;
+export type MarketMessage = z.infer<typeof marketMessage>;
 export type ErrorMessage = z.infer<typeof errorMessage>;
 export type PongMessage = z.infer<typeof pongMessage>;
 export type WsErrorCode = ErrorMessage['code'];

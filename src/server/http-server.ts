@@ -11,15 +11,30 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type ApiError, fixSessionMessagesQuery, fixSessionMessagesResponse, fixSessionsResponse, type HealthResponse, healthResponse } from '../protocol/index.js';
+import type { MarketFeed } from '../marketdata/records.js';
+import {
+  type ApiError,
+  DEFAULT_MARKET_DEPTH,
+  fixSessionMessagesQuery,
+  fixSessionMessagesResponse,
+  fixSessionsResponse,
+  type HealthResponse,
+  healthResponse,
+  marketQuery,
+  marketResponse,
+  marketSymbolResponse,
+  symbolParams,
+} from '../protocol/index.js';
 import { type ClockScheduler, systemClock } from '../shared/clock.js';
 import type { Venue } from '../venue/venue.js';
 import { FixSessionsView } from './fix-sessions-view.js';
 import { MarketView } from './market-view.js';
 import { ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { ReferenceMarket } from './reference-market.js';
 import { ApiFailure, registerRestApi, respond, validated } from './rest-api.js';
 import { resolveServerConfig, type ServerConfig, type ServerConfigInput } from './server-config.js';
+import { registerStrategiesApi, type StrategyControl } from './strategies-api.js';
 import { WsHub } from './ws-hub.js';
 
 export interface CrucibleServerOptions {
@@ -30,12 +45,24 @@ export interface CrucibleServerOptions {
   readonly clock?: ClockScheduler;
   /** Server events (errors answered with 500), one line each. */
   readonly log?: (line: string) => void;
+  /** The strategies the venue runs, for /api/strategies; without it the list is empty. */
+  readonly strategies?: StrategyControl;
 }
 
 /** Where the project's package.json is: version for /health, web/dist for the dashboard. */
 const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 
 export const VERSION: string = readVersion(PROJECT_ROOT);
+
+/** What the server is told about a reference feed. */
+export interface ReferenceFeedInfo {
+  /** 'synthetic', 'binance' or 'replay'. */
+  readonly source: string;
+  /** Symbols to show (as connecting) before their first record. */
+  readonly symbols?: readonly string[];
+  /** Tick size per symbol, for the local books (docs/MARKETDATA.md, the local book). */
+  readonly tickSizes?: Readonly<Record<string, string>>;
+}
 
 export class CrucibleServer {
   readonly config: ServerConfig;
@@ -48,6 +75,7 @@ export class CrucibleServer {
   private readonly startedAt: number;
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
+  private referenceMarket: ReferenceMarket | undefined;
 
   /** Attaches to the venue and builds the routes; `listen` opens the port. */
   static async create(options: CrucibleServerOptions): Promise<CrucibleServer> {
@@ -112,9 +140,35 @@ export class CrucibleServer {
     return { host: this.config.host, port };
   }
 
+  /**
+   * Shows an outside market beside the venue's books: GET /api/market, the WebSocket `market`
+   * channel, /health's `feed`, /metrics. The server reads the feed in the background until it ends
+   * or the server closes; closing the feed itself stays with its owner. Once per server.
+   */
+  attachReferenceFeed(feed: MarketFeed, info: ReferenceFeedInfo): ReferenceMarket {
+    if (this.referenceMarket !== undefined) throw new Error('a reference feed is already attached');
+    const market = new ReferenceMarket({
+      source: info.source,
+      clock: this.clock,
+      ...(info.symbols !== undefined ? { symbols: info.symbols } : {}),
+      ...(info.tickSizes !== undefined ? { tickSizes: info.tickSizes } : {}),
+    });
+    this.referenceMarket = market;
+    market.registerMetrics(this.metrics.registry);
+    this.hub.attachReference(market);
+    void market.consume(feed);
+    return market;
+  }
+
+  /** The reference market, once a feed is attached. */
+  get reference(): ReferenceMarket | undefined {
+    return this.referenceMarket;
+  }
+
   /** Closes WebSocket clients (1001) and the HTTP server; /health says "stopping" meanwhile. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.referenceMarket?.stop();
       this.hub.close();
       await this.app.close();
     })();
@@ -131,7 +185,7 @@ export class CrucibleServer {
       journal: { last_seq: position.lastSeq, durable_seq: position.durableSeq },
       fix: { sessions_logged_on: loggedOn(this.venue) },
       ws_clients: this.hub.clientCount,
-      feed: 'none',
+      feed: this.referenceMarket?.state ?? 'none',
       ...(this.failure !== undefined ? { error: this.failure.message } : {}),
     };
   }
@@ -170,6 +224,22 @@ export class CrucibleServer {
       token: options.token,
       clock: this.clock,
       onRefused: (code) => this.metrics.refused(code),
+    });
+    registerStrategiesApi(app, { strategies: options.strategies ?? { handles: () => [], handle: () => undefined }, token: options.token });
+
+    app.get('/api/market', async (_request, reply) => {
+      const market = this.referenceMarket;
+      const body = market?.summary() ?? { source: 'none' as const, state: 'none' as const, records: 0, records_per_second: 0, symbols: [] };
+      return respond(reply, 200, marketResponse, body);
+    });
+    app.get('/api/market/:symbol', async (request, reply) => {
+      const { symbol } = validated(symbolParams, request.params, 'path');
+      const { depth } = validated(marketQuery, request.query, 'query');
+      const market = this.referenceMarket;
+      if (market === undefined) throw new ApiFailure(404, 'unknown_symbol', 'no reference feed is attached: the venue runs without an outside market');
+      const detail = market.detail(symbol, depth ?? DEFAULT_MARKET_DEPTH);
+      if (detail === undefined) throw new ApiFailure(404, 'unknown_symbol', `the reference feed has no symbol ${JSON.stringify(symbol)}; GET /api/market lists them`);
+      return respond(reply, 200, marketSymbolResponse, detail);
     });
 
     const fixSessions = new FixSessionsView(this.venue.acceptor, this.venue.sessionMonitors, () => this.clock.now());

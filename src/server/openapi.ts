@@ -15,11 +15,24 @@ import {
   instrumentResponse,
   instrumentsResponse,
   listInstrumentRequest,
+  marketQuery,
+  marketResponse,
+  marketSymbolResponse,
   newOrderRequest,
   orderResponse,
   ordersQuery,
   ordersResponse,
   statsResponse,
+  strategiesResponse,
+  strategyDetailResponse,
+  strategyFillsQuery,
+  strategyFillsResponse,
+  strategyKillRequest,
+  strategyParamsPatch,
+  strategyParamsResponse,
+  strategyReportQuery,
+  strategyReportResponse,
+  strategyResponse,
   tradesQuery,
   tradesResponse,
 } from '../protocol/index.js';
@@ -27,7 +40,7 @@ import {
 type JsonSchema = Record<string, unknown>;
 
 interface Operation {
-  readonly method: 'get' | 'post' | 'delete';
+  readonly method: 'get' | 'post' | 'delete' | 'patch';
   readonly path: string;
   readonly summary: string;
   readonly query?: z.ZodObject;
@@ -44,6 +57,16 @@ const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/api/trades/{symbol}', summary: "A symbol's latest trades, newest first", pathParams: ['symbol'], query: tradesQuery, ok: { status: 200, schema: tradesResponse }, errors: [400, 404] },
   { method: 'get', path: '/api/executions', summary: 'Latest executions over all symbols, newest first', query: executionsQuery, ok: { status: 200, schema: executionsResponse }, errors: [400] },
   { method: 'get', path: '/api/stats', summary: 'Activity since the server started', ok: { status: 200, schema: statsResponse }, errors: [] },
+  { method: 'get', path: '/api/market', summary: 'The reference (outside) market: source, state, and each symbol\'s top of book, last price and latency', ok: { status: 200, schema: marketResponse }, errors: [] },
+  {
+    method: 'get',
+    path: '/api/market/{symbol}',
+    summary: "A reference symbol: book levels, latest trades, 24 h ticker, feed state, latency and quality",
+    pathParams: ['symbol'],
+    query: marketQuery,
+    ok: { status: 200, schema: marketSymbolResponse },
+    errors: [400, 404],
+  },
   { method: 'get', path: '/api/orders/{id}', summary: 'One order', pathParams: ['id'], ok: { status: 200, schema: orderResponse }, errors: [400, 404] },
   { method: 'get', path: '/api/orders', summary: 'Live orders, of one account or all', query: ordersQuery, ok: { status: 200, schema: ordersResponse }, errors: [400] },
   { method: 'post', path: '/api/orders', summary: 'Enter an order (answered once durable)', body: newOrderRequest, guarded: true, ok: { status: 201, schema: orderResponse }, errors: [400, 401, 409, 413, 415, 422, 503] },
@@ -61,6 +84,15 @@ const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: fixSessionMessagesResponse },
     errors: [400, 404],
   },
+  { method: 'get', path: '/api/strategies', summary: 'The strategies the venue runs: state, position, P&L, drawdown, Sharpe', ok: { status: 200, schema: strategiesResponse }, errors: [] },
+  { method: 'get', path: '/api/strategies/{id}', summary: 'One strategy, with its parameters and latest fills', pathParams: ['id'], ok: { status: 200, schema: strategyDetailResponse }, errors: [400, 404] },
+  { method: 'get', path: '/api/strategies/{id}/fills', summary: "A strategy's fills, oldest first (format=csv for a CSV file)", pathParams: ['id'], query: strategyFillsQuery, ok: { status: 200, schema: strategyFillsResponse }, errors: [400, 404] },
+  { method: 'get', path: '/api/strategies/{id}/report', summary: "A strategy's equity curve and ratios (format=csv for the curve as CSV)", pathParams: ['id'], query: strategyReportQuery, ok: { status: 200, schema: strategyReportResponse }, errors: [400, 404] },
+  { method: 'post', path: '/api/strategies/{id}/start', summary: 'Start a stopped strategy', pathParams: ['id'], guarded: true, ok: { status: 200, schema: strategyResponse }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: '/api/strategies/{id}/stop', summary: 'Stop a strategy; answered once its orders are cancelled', pathParams: ['id'], guarded: true, ok: { status: 200, schema: strategyResponse }, errors: [400, 401, 404] },
+  { method: 'post', path: '/api/strategies/{id}/kill', summary: "Trip a running strategy's kill switch (code 2113): orders cancelled, nothing new until reset", pathParams: ['id'], body: strategyKillRequest, guarded: true, ok: { status: 200, schema: strategyResponse }, errors: [400, 401, 404, 409, 415] },
+  { method: 'post', path: '/api/strategies/{id}/reset', summary: 'Clear a tripped kill switch; the strategy resumes', pathParams: ['id'], guarded: true, ok: { status: 200, schema: strategyResponse }, errors: [400, 401, 404, 409] },
+  { method: 'patch', path: '/api/strategies/{id}/params', summary: "Change a strategy's parameters (risk limits under risk); nothing changes when invalid", pathParams: ['id'], body: strategyParamsPatch, guarded: true, ok: { status: 200, schema: strategyParamsResponse }, errors: [400, 401, 404, 413, 415, 422] },
   { method: 'get', path: '/health', summary: 'Liveness and journal position (503 when failed or stopping)', ok: { status: 200, schema: healthResponse }, errors: [503] },
 ];
 

@@ -22,6 +22,7 @@ import {
 } from '../protocol/index.js';
 import type { ClockScheduler, TimerHandle } from '../shared/clock.js';
 import type { MarketMessage, MarketView, RawLevel } from './market-view.js';
+import { type ReferenceMarket, SNAPSHOT_TRADES } from './reference-market.js';
 
 export const DEFAULT_WS_INTERVAL_MS = 100;
 export const DEFAULT_WS_FLUSH_MS = 10;
@@ -111,6 +112,11 @@ export class WsHub {
   private readonly pending = new Set<Client>();
   private ticks = 0;
   private closing = false;
+  private reference: ReferenceMarket | undefined;
+  /** Reference symbols changed since the last tick: one `market` message each on the next. */
+  private readonly marketDirty = new Set<string>();
+  /** Per reference symbol, the trades already sent (ReferenceMarket.tradeCount). */
+  private readonly marketMarks = new Map<string, number>();
 
   constructor(options: WsHubOptions) {
     this.view = options.view;
@@ -151,13 +157,24 @@ export class WsHub {
     socket.on('error', () => this.detach(client));
   }
 
+  /** Sends the outside market on the `market` channel, conflated to one message per symbol per tick. */
+  attachReference(market: ReferenceMarket): void {
+    this.reference = market;
+    market.onUpdate((symbol) => this.marketDirty.add(symbol));
+  }
+
   /** Runs one tick now (tests drive the hub with a manual clock; the timer calls it otherwise). */
   tick(): void {
     const changes = this.view.drainBookChanges();
+    const market = this.marketBodies();
     const stats = ++this.ticks % this.statsEvery === 0 && this.clients.size > 0 ? this.view.stats() : undefined;
     let statsBody: string | undefined;
     const deltaBodies = new Map<string, string>();
     for (const client of this.clients) {
+      // A snapshot made now holds the reference market as it is now: this tick's messages would repeat it.
+      if (market !== undefined && !client.snapshotDue && client.sub.channels.has('market')) {
+        for (const [symbol, body] of market) if (client.hasSymbol(symbol)) client.queue.push(body);
+      }
       if (client.snapshotDue) {
         client.snapshotDue = false;
         client.queue.push(this.snapshotBody(client));
@@ -228,7 +245,7 @@ export class WsHub {
         return;
       case 'subscribe': {
         const symbols = message.symbols ?? ['*'];
-        const unknown = symbols.filter((s) => s !== '*' && !this.view.has(s));
+        const unknown = symbols.filter((s) => s !== '*' && !this.view.has(s) && this.reference?.has(s) !== true);
         if (unknown.length > 0) return this.error(client, 'unknown_symbol', `unknown symbol${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; nothing changed`);
         const sub = client.sub;
         if (symbols.includes('*')) sub.all = true;
@@ -249,6 +266,7 @@ export class WsHub {
           if (sub.all) {
             sub.all = false;
             for (const s of this.view.symbols()) sub.symbols.add(s);
+            for (const s of this.reference?.symbols() ?? []) sub.symbols.add(s);
           }
           for (const s of symbols) sub.symbols.delete(s);
         }
@@ -323,7 +341,31 @@ export class WsHub {
       stats,
       instruments: this.view.instruments(),
     };
+    const reference = this.reference;
+    if (reference !== undefined && sub.channels.has('market')) {
+      snapshot.market = reference
+        .symbols()
+        .filter((s) => client.hasSymbol(s))
+        .map((s) => reference.info(s, 0, SNAPSHOT_TRADES)!);
+    }
     return JSON.stringify(snapshot);
+  }
+
+  /** One `market` body per reference symbol changed since the last tick; undefined when none changed. */
+  private marketBodies(): Map<string, string> | undefined {
+    const reference = this.reference;
+    if (reference === undefined || this.marketDirty.size === 0) return undefined;
+    const time = this.clock.now();
+    const bodies = new Map<string, string>();
+    for (const symbol of this.marketDirty) {
+      const after = this.marketMarks.get(symbol) ?? 0;
+      this.marketMarks.set(symbol, reference.tradeCount(symbol));
+      if (this.clients.size === 0) continue;
+      const info = reference.info(symbol, after);
+      if (info !== undefined) bodies.set(symbol, JSON.stringify({ type: 'market', time, ...info }));
+    }
+    this.marketDirty.clear();
+    return bodies.size > 0 ? bodies : undefined;
   }
 
   /** The top-N levels that differ from what the client was last sent; undefined when none do. */

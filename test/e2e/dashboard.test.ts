@@ -136,6 +136,8 @@ describe.skipIf(!runBrowserTests)('the dashboard in a real browser', () => {
     expect(await page.locator('[data-testid=order-book]').innerText()).toContain('No orders on the book');
     expect(await page.locator('[data-testid=price-chart]').innerText()).toContain('No trades yet');
     expect(await page.locator('[data-testid=executions]').innerText()).toContain('No trades yet');
+    // The venue runs without an outside market here: the reference panel says so beside the book.
+    expect(await page.locator('[data-testid=reference-market]').innerText()).toContain('No reference feed');
   });
 
   it('puts a resting order on the ladder, and the tabs switch books', async () => {
@@ -281,6 +283,57 @@ describe.skipIf(!runBrowserTests)('the dashboard in a real browser', () => {
     await shot(page, 'dashboard-desktop-light.png');
     await page.locator('[data-testid=theme-toggle]').click();
     expect(await page.evaluate("localStorage.getItem('crucible.theme')")).toBe('dark');
+  });
+
+  it('lists the strategies a venue runs, with their state and controls, in the Strategies panel', async (ctx) => {
+    // A venue of its own: the strategies trade, and the other tests count every order they see.
+    const run = await startVenueProcess(cli, ['--fix-port', '0', '--http-port', '0', '--api-token', TOKEN, '--fsync', 'off', '--feed', 'synthetic', '--strategies']);
+    const strategiesContext = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const deadline = Date.now() + 10_000;
+      let m: RegExpExecArray | null = null;
+      while ((m = /^HTTP on (http:\/\/127\.0\.0\.1:\d+) /m.exec(run.stdout())) === null && Date.now() < deadline) await sleep(20);
+      if (m === null) throw new Error(`no HTTP line on stdout: ${run.stdout()}`);
+      const strategiesBase = m[1];
+      const { strategies } = (await (await fetch(`${strategiesBase}/api/strategies`)).json()) as { strategies: Array<{ symbol: string }> };
+      const p = await strategiesContext.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.stack ?? e.message));
+      await p.goto(`${strategiesBase}/`);
+      const panel = p.locator('[data-testid=strategies]');
+      if (strategies.length === 0) {
+        await eventually(() => panel.innerText()).toContain('No strategies running');
+        console.warn('skipped: `crucible start --strategies` runs no strategies here, so the panel shows only its empty state');
+        ctx.skip();
+        return;
+      }
+      const rows = panel.locator('[data-testid=strategy-row]');
+      await eventually(() => rows.count()).toBe(strategies.length);
+      const first = rows.first();
+      expect(await first.innerText()).toContain(strategies[0].symbol);
+      await eventually(() => first.locator('.badge').innerText()).toBe('RUNNING');
+      // Without the token a control says what to do; with a wrong one, that it was refused.
+      await first.locator('[data-testid=strategy-stop]').click();
+      await eventually(() => panel.locator('[data-testid=strategies-message]').innerText()).toContain('Set the API token in Settings');
+      await p.locator('[data-testid=settings]').click();
+      await p.locator('[data-testid=setting-token]').fill('not-the-token');
+      await p.locator('[data-testid=setting-token]').dispatchEvent('change');
+      await p.keyboard.press('Escape');
+      await first.locator('[data-testid=strategy-stop]').click();
+      await eventually(() => panel.locator('[data-testid=strategies-message]').innerText()).toContain('401');
+      await p.locator('[data-testid=settings]').click();
+      await p.locator('[data-testid=setting-token]').fill(TOKEN);
+      await p.locator('[data-testid=setting-token]').dispatchEvent('change');
+      await p.keyboard.press('Escape');
+      await first.locator('[data-testid=strategy-stop]').click();
+      await eventually(() => first.locator('.badge').innerText()).toBe('STOPPED');
+      await first.click();
+      await eventually(() => panel.locator('[data-testid=strategy-sparkline]').isVisible()).toBe(true);
+      await shot(p, 'dashboard-strategies.png');
+    } finally {
+      await strategiesContext.close();
+      run.child.kill('SIGTERM');
+      await exitOf(run.child);
+    }
   });
 
   it('fits a 390 px phone: one column, nothing wider than the screen', async () => {

@@ -20,11 +20,11 @@ function schemaFor(tag: string): z.ZodType {
 describe('docs/PROTOCOL.md examples', () => {
   it('has examples for every REST body and every WebSocket message', () => {
     const tags = new Set(blocks.map((b) => b.tag));
-    for (const tag of ['rest:apiError', 'rest:instrumentsResponse', 'rest:bookResponse', 'rest:tradesResponse', 'rest:executionsResponse', 'rest:statsResponse', 'rest:orderResponse', 'rest:ordersResponse', 'rest:newOrderRequest', 'rest:listInstrumentRequest', 'rest:instrumentResponse', 'rest:healthResponse', 'ws:client', 'ws:server', 'ws:frame']) {
+    for (const tag of ['rest:apiError', 'rest:instrumentsResponse', 'rest:bookResponse', 'rest:tradesResponse', 'rest:executionsResponse', 'rest:statsResponse', 'rest:orderResponse', 'rest:ordersResponse', 'rest:newOrderRequest', 'rest:listInstrumentRequest', 'rest:instrumentResponse', 'rest:healthResponse', 'rest:marketResponse', 'rest:marketSymbolResponse', 'ws:client', 'ws:server', 'ws:frame']) {
       expect(tags, tag).toContain(tag);
     }
     const serverTypes = blocks.filter((b) => b.tag === 'ws:server').map((b) => (JSON.parse(b.text) as { type: string }).type);
-    expect(new Set(serverTypes)).toEqual(new Set(['snapshot', 'book', 'new_order', 'execution', 'trade', 'cancel_order', 'order_rejected', 'session', 'stats', 'instruments', 'error', 'pong']));
+    expect(new Set(serverTypes)).toEqual(new Set(['snapshot', 'book', 'new_order', 'execution', 'trade', 'cancel_order', 'order_rejected', 'session', 'stats', 'instruments', 'market', 'error', 'pong']));
     const clientTypes = blocks.filter((b) => b.tag === 'ws:client').map((b) => (JSON.parse(b.text) as { type: string }).type);
     expect(new Set(clientTypes)).toEqual(new Set(['subscribe', 'unsubscribe', 'resync', 'ping']));
   });

@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixSessionMessagesResponse, fixSessionsResponse, healthResponse, orderResponse } from '../../src/protocol/index.js';
+import { RecordQueue } from '../../src/marketdata/record-queue.js';
+import { SyntheticMarket } from '../../src/marketdata/synthetic.js';
+import { apiError, fixSessionMessagesResponse, fixSessionsResponse, healthResponse, marketResponse, marketSymbolResponse, orderResponse } from '../../src/protocol/index.js';
 import { TestFixClient } from '../venue/fix-test-client.js';
 import { type Stack, startStack, TOKEN } from './server-stack.js';
 import { WsTestClient } from './ws-test-client.js';
@@ -206,6 +208,15 @@ describe('HTTP server', () => {
     }
   });
 
+  it('without a reference feed, /api/market says so and /api/market/:symbol is 404', async () => {
+    const response = await fetch(`${stack.base}/api/market`);
+    expect(response.status).toBe(200);
+    expect(marketResponse.parse(await response.json())).toEqual({ source: 'none', state: 'none', records: 0, records_per_second: 0, symbols: [] });
+    const missing = await fetch(`${stack.base}/api/market/BTCUSDT`);
+    expect(missing.status).toBe(404);
+    expect(apiError.parse(await missing.json())).toMatchObject({ code: 'unknown_symbol' });
+  });
+
   it('close() says "stopping", closes WebSocket clients with 1001 and stops listening', async () => {
     const other = await startStack();
     const ws = await WsTestClient.connect(other.wsUrl);
@@ -216,5 +227,99 @@ describe('HTTP server', () => {
     await closing;
     await expect(fetch(`${other.base}/health`)).rejects.toThrow();
     await other.stop();
+  });
+});
+
+describe('HTTP server with a reference feed', () => {
+  let feedStack: Stack;
+  const feed = new RecordQueue();
+  // The synthetic market, stepped by the test: every record is pushed when the test says.
+  const market = new SyntheticMarket({
+    listings: [
+      { symbol: 'BTCUSDT', tickSize: '0.01', lotSize: '0.00001', referencePrice: '65000.00', tradesPerSecond: 10 },
+      { symbol: 'ETHUSDT', tickSize: '0.01', lotSize: '0.0001', referencePrice: '3500.00' },
+    ],
+    seed: 3,
+    startTime: Date.now(),
+  });
+  let pushed = 0;
+  const step = async (steps: number): Promise<void> => {
+    for (let i = 0; i < steps; i++) {
+      for (const r of market.next()) {
+        feed.push(r);
+        pushed++;
+      }
+    }
+    await expect.poll(() => feedStack.server.reference?.records).toBe(pushed);
+  };
+  const health = async () => healthResponse.parse(await (await fetch(`${feedStack.base}/health`)).json());
+
+  beforeAll(async () => {
+    feedStack = await startStack();
+    feedStack.server.attachReferenceFeed(feed, { source: 'synthetic', symbols: ['BTCUSDT', 'ETHUSDT'] });
+  });
+
+  afterAll(async () => {
+    feed.end();
+    await feedStack?.stop();
+  });
+
+  it('/health shows the feed: connecting before data, live once it flows', async () => {
+    expect((await health()).feed).toBe('connecting');
+    await step(50);
+    expect(await health()).toMatchObject({ status: 'ok', feed: 'live' });
+    expect(() => feedStack.server.attachReferenceFeed(new RecordQueue(), { source: 'replay' })).toThrow(/already/);
+  });
+
+  it('GET /api/market lists every symbol with its state, top of book, last price and latency', async () => {
+    const body = marketResponse.parse(await (await fetch(`${feedStack.base}/api/market`)).json());
+    expect(body).toMatchObject({ source: 'synthetic', state: 'live', records: pushed });
+    expect(body.symbols.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+    const btc = body.symbols[0];
+    expect(btc).toMatchObject({ exchange: 'synthetic', state: 'live', latency: { last_ms: 0 } });
+    expect(Number(btc.best_bid)).toBeLessThan(Number(btc.best_ask));
+    expect(btc.last_price).toMatch(/^\d+\.\d{2}$/);
+  });
+
+  it('GET /api/market/:symbol gives the book to the depth asked, trades, ticker, state and quality; 404 and 400 otherwise', async () => {
+    const ten = marketSymbolResponse.parse(await (await fetch(`${feedStack.base}/api/market/BTCUSDT`)).json());
+    expect(ten.bids).toHaveLength(10);
+    expect(ten.asks).toHaveLength(10);
+    expect(ten).toMatchObject({ symbol: 'BTCUSDT', source: 'synthetic', exchange: 'synthetic', state: 'live', quality: { circuit: 'closed', gaps: 0 } });
+    expect(ten.trades.length).toBeGreaterThan(0);
+    expect(ten.trades[0].price).toBe(ten.last_price);
+    expect(ten.ticker).toMatchObject({ best_bid: ten.bids[0][0], best_ask: ten.asks[0][0] });
+    const deep = marketSymbolResponse.parse(await (await fetch(`${feedStack.base}/api/market/BTCUSDT?depth=15`)).json());
+    expect(deep.bids).toHaveLength(15);
+    expect(deep.bids.slice(0, 10)).toEqual(ten.bids);
+
+    const unknown = await fetch(`${feedStack.base}/api/market/AAPL`);
+    expect(unknown.status).toBe(404);
+    expect(apiError.parse(await unknown.json())).toMatchObject({ code: 'unknown_symbol', message: expect.stringMatching(/AAPL/) });
+    for (const bad of ['/api/market/BTCUSDT?depth=0', '/api/market/BTCUSDT?depth=101', '/api/market/BTCUSDT?depth=ten', '/api/market/BTC$USDT']) {
+      const response = await fetch(`${feedStack.base}${bad}`);
+      expect(response.status, bad).toBe(400);
+      expect(apiError.parse(await response.json()).code, bad).toBe('invalid_request');
+    }
+  });
+
+  it('/metrics shows the feed per symbol: records by type, state, latency, issues', async () => {
+    const text = await (await fetch(`${feedStack.base}/metrics`)).text();
+    expect(text).toMatch(/^crucible_feed_records_total\{symbol="BTCUSDT",type="book_change"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^crucible_feed_state\{symbol="ETHUSDT",state="live"\} 1$/m);
+    expect(text).toMatch(/^crucible_feed_latency_seconds\{symbol="BTCUSDT",stat="p99"\} 0$/m);
+    expect(text).toMatch(/^crucible_feed_issues_total\{symbol="BTCUSDT",issue="gap"\} 0$/m);
+  });
+
+  it('/health follows the feed down', async () => {
+    feed.push({ type: 'feed_status', exchange: 'synthetic', state: 'down', reason: 'connection_error', detail: 'no route to host', localTime: Date.now() });
+    pushed++;
+    await expect.poll(() => feedStack.server.reference?.records).toBe(pushed);
+    const answer = await fetch(`${feedStack.base}/health`);
+    // The venue itself is fine: only the outside market is gone.
+    expect(answer.status).toBe(200);
+    expect(healthResponse.parse(await answer.json()).feed).toBe('down');
+    const body = marketResponse.parse(await (await fetch(`${feedStack.base}/api/market`)).json());
+    expect(body).toMatchObject({ state: 'down', reason: 'connection_error', detail: 'no route to host' });
   });
 });

@@ -2,7 +2,10 @@
 // clients that check every frame against the protocol schema and rebuild the books from the
 // snapshot and the deltas. What they rebuild must be the engine's books, level for level.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerMessage } from '../../src/protocol/index.js';
+import { RecordQueue } from '../../src/marketdata/record-queue.js';
+import type { TradeRecord } from '../../src/marketdata/records.js';
+import { SyntheticMarket } from '../../src/marketdata/synthetic.js';
+import type { MarketMessage, ServerMessage } from '../../src/protocol/index.js';
 import { SLOW_CLIENT_CLOSE_CODE } from '../../src/server/ws-hub.js';
 import { engineBooks, hashBooks, randomFlow, type Stack, startStack } from './server-stack.js';
 import { WsTestClient } from './ws-test-client.js';
@@ -124,6 +127,13 @@ describe('WebSocket market data', () => {
     expect(errors.map((e) => (e.type === 'error' ? e.code : ''))).toEqual(['invalid_json', 'invalid_message', 'invalid_message', 'unknown_symbol', 'invalid_message', 'invalid_message']);
     expect(errors[3].type === 'error' && errors[3].message).toMatch(/NOPE/);
     expect(c.closed).toBeUndefined();
+  });
+
+  it('a snapshot has no reference market when no feed is attached', async () => {
+    const c = await connect();
+    const snapshot = c.messages.find((m) => m.type === 'snapshot');
+    expect(snapshot !== undefined && 'market' in snapshot).toBe(false);
+    expect(snapshot?.type === 'snapshot' && snapshot.subscription.channels).toContain('market');
   });
 
   it('closes a connection whose message is over the size cap (1009)', async () => {
@@ -262,6 +272,111 @@ describe('events do not wait for the book tick', () => {
       }
     } finally {
       await slow.stop();
+    }
+  });
+});
+
+describe('the reference market on the WebSocket', () => {
+  it('sends `market` messages to clients subscribed to the symbol and channel, one per symbol per tick, trades never twice', async () => {
+    const feedStack = await startStack({ server: { wsIntervalMs: 20 } });
+    const feed = new RecordQueue();
+    const local: WsTestClient[] = [];
+    try {
+      feedStack.server.attachReferenceFeed(feed, { source: 'synthetic' });
+      const market = new SyntheticMarket({
+        listings: [
+          { symbol: 'BTCUSDT', tickSize: '0.01', lotSize: '0.00001', referencePrice: '65000.00', tradesPerSecond: 40 },
+          { symbol: 'ETHUSDT', tickSize: '0.01', lotSize: '0.0001', referencePrice: '3500.00', tradesPerSecond: 10 },
+        ],
+        seed: 11,
+        startTime: Date.now(),
+      });
+      const trades: TradeRecord[] = [];
+      let pushed = 0;
+      const step = async (steps: number): Promise<void> => {
+        for (let i = 0; i < steps; i++) {
+          for (const r of market.next()) {
+            if (r.type === 'trade') trades.push(r);
+            feed.push(r);
+            pushed++;
+          }
+        }
+        await expect.poll(() => feedStack.server.reference?.records).toBe(pushed);
+      };
+      await step(20);
+
+      const join = async (subscribe?: object): Promise<WsTestClient> => {
+        const c = await WsTestClient.connect(feedStack.wsUrl);
+        local.push(c);
+        await c.next((m) => m.type === 'snapshot');
+        if (subscribe !== undefined) {
+          const from = c.messages.length;
+          c.send({ type: 'unsubscribe', symbols: ['*'] });
+          c.send(subscribe);
+          await c.next((m) => m.type === 'snapshot' && m.subscription.symbols[0] !== '*' && m.subscription.symbols.length > 0, from);
+        }
+        return c;
+      };
+      const all = await join();
+      const noMarket = await join({ type: 'subscribe', symbols: ['BTCUSDT', 'ETHUSDT'], channels: ['book', 'trades'] });
+      const ethOnly = await join({ type: 'subscribe', symbols: ['ETHUSDT'], channels: ['market'] });
+      const frames: ServerMessage[][] = [];
+      all.ws.on('message', (data) => frames.push(JSON.parse(String(data)) as ServerMessage[]));
+
+      // The snapshot starts a client complete: the book and latest trades of every subscribed symbol.
+      const snapshot = all.messages.find((m) => m.type === 'snapshot');
+      if (snapshot?.type !== 'snapshot') throw new Error('no snapshot');
+      expect(snapshot.market?.map((m) => m.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+      const btcAtSnapshot = snapshot.market![0];
+      expect(btcAtSnapshot).toMatchObject({ source: 'synthetic', exchange: 'synthetic', state: 'live' });
+      expect(btcAtSnapshot.bids).toHaveLength(10);
+      expect(btcAtSnapshot.trades[0].trade_id).toBe(trades.filter((t) => t.symbol === 'BTCUSDT').pop()!.tradeId);
+      const lastSnapshot = (c: WsTestClient) => c.messages.filter((m) => m.type === 'snapshot').pop();
+      const noMarketSnapshot = lastSnapshot(noMarket);
+      expect(noMarketSnapshot?.type === 'snapshot' && noMarketSnapshot.market).toBeUndefined();
+      const ethSnapshot = lastSnapshot(ethOnly);
+      expect(ethSnapshot?.type === 'snapshot' && ethSnapshot.market?.map((m) => m.symbol)).toEqual(['ETHUSDT']);
+
+      const from = { all: all.messages.length, noMarket: noMarket.messages.length, ethOnly: ethOnly.messages.length };
+      const seen = trades.length;
+      for (let round = 0; round < 5; round++) {
+        await step(10);
+        await all.sync(`round-${round}`);
+      }
+      await noMarket.sync('no-market');
+      await ethOnly.sync('eth-only');
+
+      const marketOf = (c: WsTestClient, start: number): MarketMessage[] => c.messages.slice(start).filter((m): m is MarketMessage => m.type === 'market');
+      const received = marketOf(all, from.all);
+      expect(received.filter((m) => m.symbol === 'BTCUSDT').length).toBeGreaterThanOrEqual(5);
+      expect(received.filter((m) => m.symbol === 'ETHUSDT').length).toBeGreaterThanOrEqual(1);
+      // Every trade after the snapshot exactly once, in order, across the messages.
+      const btcTrades = received.filter((m) => m.symbol === 'BTCUSDT').flatMap((m) => [...m.trades].reverse().map((t) => t.trade_id));
+      expect(btcTrades).toEqual(trades.slice(seen).filter((t) => t.symbol === 'BTCUSDT').map((t) => t.tradeId));
+      // The latest message holds the reference book as the server has it now.
+      const latest = received.filter((m) => m.symbol === 'BTCUSDT').pop()!;
+      const { time: _time, type: _type, seq: _seq, trades: _trades, ...shown } = latest;
+      const { trades: _now, ...now } = feedStack.server.reference!.info('BTCUSDT')!;
+      expect(shown).toEqual(now);
+      // Conflated: never two messages for one symbol in a frame.
+      for (const frame of frames) {
+        const symbols = frame.filter((m) => m.type === 'market').map((m) => (m.type === 'market' ? m.symbol : ''));
+        expect(new Set(symbols).size).toBe(symbols.length);
+      }
+
+      expect(marketOf(noMarket, from.noMarket)).toEqual([]);
+      expect(noMarket.messages.slice(from.noMarket).some((m) => m.type === 'trade' || m.type === 'book' || m.type === 'pong')).toBe(true);
+      const eth = marketOf(ethOnly, from.ethOnly);
+      expect(eth.length).toBeGreaterThan(0);
+      expect(eth.every((m) => m.symbol === 'ETHUSDT')).toBe(true);
+      for (const c of [all, noMarket, ethOnly]) {
+        expect(c.problems).toEqual([]);
+        expect(c.gaps).toBe(0);
+      }
+    } finally {
+      for (const c of local) c.ws.terminate();
+      feed.end();
+      await feedStack.stop();
     }
   });
 });

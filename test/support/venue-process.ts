@@ -41,7 +41,14 @@ export interface RunningVenue {
  * `args` the venue gets a new temporary data directory, removed when it exits, so no test reads
  * another's journal.
  */
-export async function startVenueProcess(cli: BuiltCli, args: readonly string[]): Promise<RunningVenue> {
+export async function startVenueProcess(cli: BuiltCli, givenArgs: readonly string[]): Promise<RunningVenue> {
+  // Tests count every order and fill they see: the venue runs without its own market makers and
+  // reference feed unless a test asks for them (`--feed ...`, or `--strategies` for the default population).
+  const args = [
+    ...givenArgs.filter((a) => a !== '--strategies'),
+    ...(givenArgs.includes('--feed') ? [] : ['--feed', 'none']),
+    ...(givenArgs.includes('--strategies') ? [] : ['--no-strategies']),
+  ];
   const own = args.includes('--data-dir') ? undefined : mkdtempSync(join(tmpdir(), 'crucible-venue-'));
   const dataDir = own ?? args[args.indexOf('--data-dir') + 1];
   const child = spawn(process.execPath, [cli.main, 'start', ...args, ...(own !== undefined ? ['--data-dir', own] : [])], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });

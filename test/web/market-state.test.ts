@@ -123,3 +123,39 @@ describe('reconnecting', () => {
     expect(s.feed.map((r) => r.execution.trade_id)).toEqual(['3', '2', '1']);
   });
 });
+
+describe('the reference market', () => {
+  const info = (last: string, tradeIds: string[]) => ({
+    symbol: 'BTCUSDT',
+    exchange: 'binance',
+    source: 'binance',
+    state: 'live' as const,
+    reason: 'snapshot_applied',
+    bids: [['61000.00', '1.5'] as [string, string]],
+    asks: [['61000.01', '0.2'] as [string, string]],
+    last_price: last,
+    trades: tradeIds.map((id) => ({ trade_id: id, price: last, quantity: '0.01', taker_side: 'buy' as const, time: Number(id) })),
+  });
+
+  it('starts from the snapshot, gathers trades from `market` messages newest first, and forgets it all when the feed goes', () => {
+    const s = new MarketState();
+    s.apply(snapshot());
+    expect(s.referenceAttached).toBe(false);
+    s.apply({ ...snapshot(2), market: [info('61000.00', ['2', '1'])] });
+    expect(s.referenceAttached).toBe(true);
+    expect(s.takeDirty().has('market')).toBe(true);
+    s.apply({ type: 'market', seq: 3, time: 5, ...info('61000.50', ['4', '3']) });
+    const ref = s.reference.get('BTCUSDT')!;
+    expect(ref.trades.map((t) => t.trade_id)).toEqual(['4', '3', '2', '1']);
+    expect(ref.info.last_price).toBe('61000.50');
+    expect(ref.tick).toBe(1);
+    expect('trades' in ref.info).toBe(false);
+    s.apply({ type: 'market', seq: 4, time: 6, ...info('60999.00', Array.from({ length: 60 }, (_, i) => String(100 - i))) });
+    expect(s.reference.get('BTCUSDT')!.trades).toHaveLength(50);
+    expect(s.reference.get('BTCUSDT')!.tick).toBe(-1);
+    // A venue restarted without a feed: its snapshot has no `market`.
+    s.apply(snapshot(5));
+    expect(s.referenceAttached).toBe(false);
+    expect(s.reference.size).toBe(0);
+  });
+});

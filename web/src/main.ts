@@ -15,9 +15,11 @@ import { ActivityLogView } from './views/activity-log.js';
 import { DepthChartView } from './views/depth-chart.js';
 import { ExecutionFeedView } from './views/execution-feed.js';
 import { FixSessionsView } from './views/fix-sessions.js';
+import { MarketPanelView } from './views/market-panel.js';
 import { OrderBookView } from './views/order-book.js';
 import { PriceChartView } from './views/price-chart.js';
 import { StatsPanelView } from './views/stats-panel.js';
+import { apiTokenField, StrategiesPanelView } from './views/strategies-panel.js';
 import { SymbolTabsView } from './views/symbol-tabs.js';
 import { TopBarView } from './views/top-bar.js';
 
@@ -74,6 +76,7 @@ const topBar = new TopBarView(settings, loadTheme(), {
     forgetThemeColors();
     chartView.themeChanged();
     depthView.themeChanged();
+    strategiesView.themeChanged();
     redrawAll();
   },
   onAccount: (account) => {
@@ -92,6 +95,7 @@ const topBar = new TopBarView(settings, loadTheme(), {
 });
 const tabsView = new SymbolTabsView(select);
 const bookView = new OrderBookView(setGrouping);
+const marketView = new MarketPanelView();
 const depthView = new DepthChartView();
 const chartView = new PriceChartView((resolution) => {
   settings.resolution = resolution;
@@ -102,6 +106,9 @@ const feedView = new ExecutionFeedView();
 const statsView = new StatsPanelView(select);
 const logView = new ActivityLogView();
 const fixView = new FixSessionsView();
+const strategiesView = new StrategiesPanelView();
+// The token for the strategy controls belongs with the other settings.
+topBar.root.querySelector('dialog.settings .dialog-actions')?.before(apiTokenField((token) => strategiesView.setToken(token)));
 logView.onFilter = () => state.markDirty('log');
 
 document
@@ -109,7 +116,7 @@ document
   .replaceChildren(
     topBar.root,
     tabsView.root,
-    el('main', { class: 'board' }, bookView.root, chartView.root, feedView.root, depthView.root, statsView.root, logView.root, fixView.root),
+    el('main', { class: 'board' }, bookView.root, marketView.root, chartView.root, feedView.root, depthView.root, statsView.root, logView.root, fixView.root, strategiesView.root),
   );
 
 // ---- data --------------------------------------------------------------------------------------
@@ -175,7 +182,7 @@ function loadHistory(symbol: string): void {
 }
 
 function redrawAll(): void {
-  for (const p of ['instruments', 'book', 'feed', 'stats', 'log', 'chart', 'last'] as const) state.markDirty(p);
+  for (const p of ['instruments', 'book', 'feed', 'stats', 'log', 'chart', 'last', 'market'] as const) state.markDirty(p);
   shownBook = '';
 }
 
@@ -184,6 +191,8 @@ function redrawAll(): void {
 let shownBook = '';
 let shownGrouping = '';
 let shownFills = -1;
+let shownMarket = '';
+let marketAt = 0;
 let rateAt = 0;
 let rateCount = 0;
 let titleAt = 0;
@@ -232,6 +241,21 @@ const loop = new FrameLoop((now) => {
       document.title = `${selected}${last !== undefined ? ` ${formatUnits(last.price, inst.priceScale)}` : ''} · Crucible`;
     }
   }
+  // The reference panel also ages by itself (its "updated" time, the venue's mid against it).
+  if (dirty.has('market') || dirty.has('instruments') || shownMarket !== selected || now - marketAt >= 1000) {
+    shownMarket = selected;
+    marketAt = now;
+    marketView.render({
+      symbol: selected,
+      inst,
+      attached: state.referenceAttached,
+      ref: state.reference.get(selected),
+      carried: [...state.reference.keys()],
+      venueBid: book?.bestBid(),
+      venueAsk: book?.bestAsk(),
+      now: Date.now(),
+    });
+  }
   if (dirty.has('feed')) feedView.render(state.feed, (s) => state.instrument(s));
   if (dirty.has('stats') || dirty.has('instruments')) statsView.render(state.stats, state.instruments, selected);
   if (dirty.has('log') && !logView.render(state.log, now)) state.markDirty('log');
@@ -254,4 +278,5 @@ Object.defineProperty(window, '__crucible', {
 fills.setAccount(settings.account);
 connection.start();
 fixView.start();
+strategiesView.start();
 loop.start();

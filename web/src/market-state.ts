@@ -2,7 +2,7 @@
 // instruments, each symbol's book and candles, the newest executions, the statistics and an
 // activity log. It changes only through `apply`, which says which panels need a redraw; the
 // panels read it on the next animation frame. Every buffer is bounded. Pure: no DOM.
-import type { ExecutionInfo, InstrumentInfo, MarketStats, ServerMessage, SideName } from '../../src/protocol/index.js';
+import type { ExecutionInfo, ExternalTrade, InstrumentInfo, MarketInfo, MarketStats, ServerMessage, SideName } from '../../src/protocol/index.js';
 import { BookModel } from './book-model.js';
 import { SymbolCandles } from './candles.js';
 import { decimalsOf, formatUnits, toUnits } from './units.js';
@@ -11,6 +11,8 @@ import { decimalsOf, formatUnits, toUnits } from './units.js';
 export const FEED_ROWS = 50;
 /** Entries kept in the activity log. */
 export const LOG_ENTRIES = 300;
+/** Reference-market trades kept per symbol. */
+export const REFERENCE_TRADES = 50;
 /** Orders whose size is remembered, to tell a partial fill from a full one. */
 const TRACKED_ORDERS = 20_000;
 
@@ -24,7 +26,7 @@ export interface InstrumentView {
   readonly tickUnits: number;
 }
 
-export type Panel = 'instruments' | 'book' | 'feed' | 'stats' | 'log' | 'chart' | 'last' | 'sessions';
+export type Panel = 'instruments' | 'book' | 'feed' | 'stats' | 'log' | 'chart' | 'last' | 'sessions' | 'market';
 
 export type LogKind = 'order' | 'cancel' | 'trade' | 'reject' | 'listing' | 'session' | 'connection' | 'error';
 
@@ -61,6 +63,14 @@ export interface LastTrade {
   readonly tick: -1 | 0 | 1;
 }
 
+/** The outside market of one symbol: the latest `market` message, and its trades gathered, newest first. */
+export interface ReferenceSymbol {
+  readonly info: Omit<MarketInfo, 'trades'>;
+  readonly trades: readonly ExternalTrade[];
+  /** The last price against the one before: 1 up, -1 down, 0 same. */
+  readonly tick: -1 | 0 | 1;
+}
+
 export class MarketState {
   readonly instruments = new Map<string, InstrumentView>();
   readonly books = new Map<string, BookModel>();
@@ -68,6 +78,9 @@ export class MarketState {
   readonly lastTrades = new Map<string, LastTrade>();
   feed: FeedRow[] = [];
   stats: MarketStats | undefined;
+  /** The reference market per symbol; `referenceAttached` says whether the venue has a feed at all. */
+  readonly reference = new Map<string, ReferenceSymbol>();
+  referenceAttached = false;
   readonly log: LogEntry[] = [];
   /** Symbols whose trade history should be (re)fetched: set by every snapshot. */
   readonly historyDue = new Set<string>();
@@ -121,6 +134,12 @@ export class MarketState {
         for (const [symbol, model] of this.books) if (!inSnapshot.has(symbol) && (model.bids.size > 0 || model.asks.size > 0)) model.clear();
         this.feed = mergeFeed(this.feed, message.recent_executions);
         this.stats = message.stats;
+        if (message.market !== undefined || this.referenceAttached) {
+          this.referenceAttached = message.market !== undefined;
+          this.reference.clear();
+          for (const m of message.market ?? []) this.setReference(m, m.trades, true);
+          this.dirty.add('market');
+        }
         for (const symbol of this.instruments.keys()) this.historyDue.add(symbol);
         this.markAll();
         return;
@@ -170,6 +189,10 @@ export class MarketState {
       case 'instruments':
         this.setInstruments(message.instruments, Date.now(), true);
         return;
+      case 'market':
+        this.setReference(message, message.trades, false);
+        this.dirty.add('market');
+        return;
       case 'error':
         this.note('error', `server: ${message.message} (${message.code})`, Date.now());
         return;
@@ -195,6 +218,16 @@ export class MarketState {
     const before = this.lastTrades.get(symbol);
     this.lastTrades.set(symbol, { price, side, tick: before === undefined || before.price === price ? (before?.tick ?? 0) : price > before.price ? 1 : -1 });
     this.dirty.add('last');
+  }
+
+  private setReference(m: MarketInfo & { type?: string; seq?: number; time?: number }, trades: readonly ExternalTrade[], replace: boolean): void {
+    const { type: _type, seq: _seq, time: _time, trades: _trades, ...info } = m;
+    const before = this.reference.get(m.symbol);
+    const kept = replace || before === undefined ? trades.slice(0, REFERENCE_TRADES) : [...trades, ...before.trades].slice(0, REFERENCE_TRADES);
+    const was = before?.info.last_price;
+    const now = info.last_price;
+    const tick = was === undefined || now === undefined || was === now ? (before?.tick ?? 0) : Number(now) > Number(was) ? 1 : -1;
+    this.reference.set(m.symbol, { info, trades: kept, tick });
   }
 
   private addExecution(e: ExecutionInfo): void {
