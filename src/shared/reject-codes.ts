@@ -17,6 +17,7 @@ export const RejectCode = {
   // 2xxx: venue
   SymbolHalted: 2001,
   VenueClosing: 2002,
+  OrderRateExceeded: 2003,
   // 21xx: a strategy's own pre-trade risk (src/strategy/risk.ts)
   RiskOrderQuantityLimit: 2101,
   RiskOrderNotionalLimit: 2102,
@@ -70,6 +71,7 @@ const reasons: Record<RejectCode, string> = {
 
   2001: 'trading in this symbol is halted',
   2002: 'the venue is shutting down',
+  2003: 'order rate limit of the session exceeded',
   2101: 'order quantity above the strategy limit',
   2102: 'order notional above the strategy limit',
   2103: 'position limit would be exceeded',

@@ -13,6 +13,8 @@ export const DEFAULT_FIX_PORT = 9878;
 export const DEFAULT_FIX_HOST = '127.0.0.1';
 export const DEFAULT_SENDER_COMP_ID = 'CRUCIBLE';
 export const DEFAULT_DATA_DIR = './data';
+/** Per FIX session: well above what one client on this machine can send, a guard against a runaway loop. */
+export const DEFAULT_MAX_ORDERS_PER_SECOND = 50_000;
 export const FSYNC_MODES = ['batch', 'off'] as const;
 export type FsyncMode = (typeof FSYNC_MODES)[number];
 
@@ -68,6 +70,8 @@ export const venueConfigSchema = z.strictObject({
         .min(1)
         .optional(),
       session: sessionOptionsSchema.prefault({}),
+      /** New orders and replaces a session may send per second; more are rejected (2003). */
+      maxOrdersPerSecond: z.number().int().min(1).max(10_000_000).default(DEFAULT_MAX_ORDERS_PER_SECOND),
     })
     .prefault({}),
   /** Applied to every order; "none" lets an account trade with itself. */

@@ -53,6 +53,8 @@ export interface FixApplicationOptions {
   readonly sessionFor?: (sessionKey: string) => OrderSession | undefined;
   /** Session events and anything that went wrong while reporting. */
   readonly log?: (text: string) => void;
+  /** New orders and replaces a session may send per second; more are rejected (2003). Absent: no limit. */
+  readonly maxOrdersPerSecond?: number;
   /** Told when a session logs on or off (activity logs, dashboards). */
   readonly onSessionState?: (session: OrderSession, state: 'logon' | 'logout') => void;
 }
@@ -64,6 +66,7 @@ export class VenueClosing extends Error {}
 
 export class FixVenueApplication implements Application {
   private readonly sessions = new Map<string, OrderSession>();
+  private readonly rateWindows = new Map<string, { start: number; count: number }>();
   private readonly log: (text: string) => void;
   private closing = false;
 
@@ -148,6 +151,7 @@ export class FixVenueApplication implements Application {
     const reject = (code: RejectCode, detail: string) => (execId: string, transactTime: number) =>
       orderRejectedReport(version, message, undefined, code, detail, { execId, transactTime });
     if (this.options.core.registry.isClOrdIdUsed(session.key, clOrdID)) return this.answer(session, reject(RejectCode.DuplicateClOrdId, `ClOrdID ${clOrdID}`));
+    if (this.overRate(session)) return this.refuse(session, clOrdID, reject(RejectCode.OrderRateExceeded, this.rateText()));
     const decoded = decodeNewOrder(message, (symbol) => this.options.core.instrument(symbol));
     if (!decoded.ok) return this.refuse(session, clOrdID, reject(decoded.code, decoded.detail));
     const order = decoded.request;
@@ -185,6 +189,7 @@ export class FixVenueApplication implements Application {
     const clOrdID = requiredClOrdID(message);
     const target = this.options.core.registry.isClOrdIdUsed(session.key, clOrdID) ? duplicate(clOrdID) : this.resolveTarget(message, session);
     if (!target.ok) return this.refuseChange(session, CxlRejResponseTo.Replace, message, clOrdID, target);
+    if (this.overRate(session)) return this.refuseChange(session, CxlRejResponseTo.Replace, message, clOrdID, { code: RejectCode.OrderRateExceeded, detail: this.rateText(), record: target.record });
     const decoded = decodeReplace(message, target.record);
     if (!decoded.ok) return this.refuseChange(session, CxlRejResponseTo.Replace, message, clOrdID, { ...decoded, record: target.record });
     const change = decoded.request;
@@ -264,6 +269,27 @@ export class FixVenueApplication implements Application {
   }
 
   /** Answers a cancel or replace that cannot go ahead; its ClOrdID stays taken (unless it was a duplicate). */
+  /**
+   * Counts a new order or replace against the session's limit, in one-second windows; true when it
+   * is over. Cancels are never limited: a client must always be able to get out.
+   */
+  private overRate(session: OrderSession): boolean {
+    const limit = this.options.maxOrdersPerSecond;
+    if (limit === undefined) return false;
+    const now = this.options.clock.now();
+    let window = this.rateWindows.get(session.key);
+    if (window === undefined) this.rateWindows.set(session.key, (window = { start: now, count: 0 }));
+    else if (now - window.start >= 1000) {
+      window.start = now;
+      window.count = 0;
+    }
+    return ++window.count > limit;
+  }
+
+  private rateText(): string {
+    return `more than ${this.options.maxOrdersPerSecond} new orders and replaces in a second on this session; slow down and resend`;
+  }
+
   private refuseChange(
     session: OrderSession,
     responseTo: (typeof CxlRejResponseTo)[keyof typeof CxlRejResponseTo],

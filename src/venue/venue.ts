@@ -225,6 +225,7 @@ export class Venue {
       stp: config.selfTradePrevention,
       sessionFor: (key) => acceptor?.sessionByKey(key),
       log: this.log,
+      maxOrdersPerSecond: config.fix.maxOrdersPerSecond,
       onSessionState: (session, state) => {
         for (const listener of this.sessionStateListeners) listener({ key: session.key, ...session.id }, state);
       },

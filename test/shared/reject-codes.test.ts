@@ -12,6 +12,7 @@ const PUBLISHED: Record<keyof typeof RejectCode, number> = {
   DuplicateClOrdId: 1007,
   SymbolHalted: 2001,
   VenueClosing: 2002,
+  OrderRateExceeded: 2003,
   RiskOrderQuantityLimit: 2101,
   RiskOrderNotionalLimit: 2102,
   RiskPositionLimit: 2103,
@@ -51,7 +52,7 @@ const PUBLISHED: Record<keyof typeof RejectCode, number> = {
 
 // Which pipeline stage owns each code; the thousands digit must say the same.
 const EDGE = new Set<string>(['InvalidDecimal', 'PriceNotOnTick', 'QtyNotOnLot', 'DecimalOutOfRange', 'MissingField', 'UnsupportedValue', 'DuplicateClOrdId']);
-const VENUE = new Set<string>(['SymbolHalted', 'VenueClosing']);
+const VENUE = new Set<string>(['SymbolHalted', 'VenueClosing', 'OrderRateExceeded']);
 const stageRange = (name: string): [number, number] =>
   EDGE.has(name) ? [1000, 1999] : VENUE.has(name) ? [2000, 2099] : name.startsWith('Risk') ? [2100, 2199] : [3000, 3999];
 

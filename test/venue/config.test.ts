@@ -10,9 +10,9 @@ const dir = mkdtempSync(join(tmpdir(), 'crucible-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('venue config', () => {
-  it('defaults to FIX on 127.0.0.1:9878 as CRUCIBLE, any client, both versions, the default instruments, no STP', () => {
+  it('defaults to FIX on 127.0.0.1:9878 as CRUCIBLE, any client, both versions, the default instruments, no STP, 50,000 orders a second per session', () => {
     const config = resolveVenueConfig();
-    expect(config.fix).toEqual({ host: '127.0.0.1', port: 9878, senderCompID: 'CRUCIBLE', beginStrings: ['FIX.4.2', 'FIX.4.4'], session: {} });
+    expect(config.fix).toEqual({ host: '127.0.0.1', port: 9878, senderCompID: 'CRUCIBLE', beginStrings: ['FIX.4.2', 'FIX.4.4'], session: {}, maxOrdersPerSecond: 50_000 });
     expect(config.fix.clients).toBeUndefined();
     expect(config.listings).toBe(DEFAULT_LISTINGS);
     expect(config.selfTradePrevention).toBe(StpMode.None);

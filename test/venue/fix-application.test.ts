@@ -27,7 +27,7 @@ interface Client {
   reports(): Report[];
 }
 
-function setup(options: { stp?: StpMode; recentOrders?: number } = {}) {
+function setup(options: { stp?: StpMode; recentOrders?: number; maxOrdersPerSecond?: number } = {}) {
   const clock = new ManualClock(T0);
   const logs: string[] = [];
   const core = new VenueCore({ recentOrders: options.recentOrders ?? 1000, execIds: new ExecIdSource('X'), log: (l) => logs.push(l) });
@@ -35,7 +35,15 @@ function setup(options: { stp?: StpMode; recentOrders?: number } = {}) {
   sequencer.submit({ kind: 'start', instruments: DEFAULT_INSTRUMENTS });
   const engine = core.engine;
   const registry = core.registry;
-  const application = new FixVenueApplication({ core, sequencer, outbox: new Outbox(true), clock, stp: options.stp ?? StpMode.None, log: (l) => logs.push(l) });
+  const application = new FixVenueApplication({
+    core,
+    sequencer,
+    outbox: new Outbox(true),
+    clock,
+    stp: options.stp ?? StpMode.None,
+    log: (l) => logs.push(l),
+    ...(options.maxOrdersPerSecond !== undefined ? { maxOrdersPerSecond: options.maxOrdersPerSecond } : {}),
+  });
 
   function client(compId: string, beginString: 'FIX.4.2' | 'FIX.4.4' = 'FIX.4.4'): Client {
     const sent: OutgoingMessage[] = [];
@@ -474,5 +482,35 @@ describe('FIX application: failures stay contained', () => {
     ]);
     expect(logs.some((l) => /could not send 8 to FIX\.4\.4:CRUCIBLE->BROKEN: socket gone/.test(l))).toBe(true);
     expect(engine.book('AAPL')!.order(1)).toMatchObject({ leavesQty: 6, cumQty: 4 });
+  });
+});
+
+describe('FIX application: the order rate of a session', () => {
+  it('rejects new orders and replaces over the limit in a second with 2003, never cancels, and takes orders again the next second', () => {
+    const { client, order, replace, cancel, clock } = setup({ maxOrdersPerSecond: 3 });
+    const fast = client('FAST');
+    const other = client('OTHER');
+    for (let i = 1; i <= 3; i++) order(fast, `o${i}`, 'AAPL', '1', '1', '100.00');
+    order(fast, 'o4', 'AAPL', '1', '1', '100.00');
+    const reports = fast.reports();
+    expect(reports.map((m) => [m[11], m[150], m[39]])).toEqual([
+      ['o1', '0', '0'],
+      ['o2', '0', '0'],
+      ['o3', '0', '0'],
+      ['o4', '8', '8'],
+    ]);
+    expect(reports[3]![58]).toMatch(/^2003 order rate limit of the session exceeded: more than 3 new orders and replaces in a second/);
+    // Another session has its own budget; a cancel is never limited.
+    order(other, 'x1', 'AAPL', '2', '1', '101.00');
+    expect(other.reports().map((m) => m[150])).toEqual(['0']);
+    cancel(fast, 'c1', 'o1', 'AAPL', '1');
+    expect(fast.reports().map((m) => [m[35] ?? '8', m[150], m[39]])).toEqual([['8', '4', '4']]);
+    replace(fast, 'r1', 'o2', 'AAPL', '1', '2', '100.01');
+    const refused = fast.reports();
+    expect(refused.map((m) => [m.msgType, m[102], m[434]])).toEqual([['9', '2', '2']]);
+    expect(refused[0]![58]).toMatch(/^2003 /);
+    clock.advance(1_000);
+    replace(fast, 'r2', 'o2', 'AAPL', '1', '2', '100.01');
+    expect(fast.reports().map((m) => [m[11], m[150]])).toEqual([['r2', '5']]);
   });
 });
