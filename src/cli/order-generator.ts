@@ -18,25 +18,11 @@ import { formatUtcTimestamp } from '../fix/encoder.js';
 import { MsgType, Tag } from '../fix/tags.js';
 import { parseStep, priceToTicks, qtyToLots, unitsToDecimal } from '../shared/decimal.js';
 import { RejectCode } from '../shared/reject-codes.js';
+import { type Random, seededRandom } from '../shared/seeded-random.js';
 import type { ListedInstrument } from '../venue/instruments.js';
 
 // ---------------------------------------------------------------------------------------------
 // Random choices
-
-/** Uniform in [0, 1). */
-export type Random = () => number;
-
-/** A seeded generator (mulberry32): the same seed gives the same choices on every machine. */
-export function seededRandom(seed: number): Random {
-  let state = Math.floor(seed) % 2 ** 32 >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A whole number from lo to hi, both included. */
 export function intBetween(random: Random, lo: number, hi: number): number {

@@ -8,6 +8,7 @@
 // records on a clock, at real time, faster, or at once.
 import type { ClockScheduler } from '../shared/clock.js';
 import { priceToTicks, qtyToLots, unitsToDecimal } from '../shared/decimal.js';
+import { type Random, seededRandom } from '../shared/seeded-random.js';
 import type { BookChangeRecord, BookSnapshotRecord, FeedStatusRecord, MarketFeed, MarketRecord, PriceLevel, TickerRecord, TradeRecord } from './records.js';
 import { paced, type ReplaySpeed } from './replay.js';
 
@@ -48,20 +49,6 @@ export interface SyntheticMarketOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
-
-type Random = () => number;
-
-/** mulberry32: small, fast, and the same numbers on every machine. */
-function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a of the symbol: each symbol draws from its own stream, so adding a symbol leaves the others unchanged. */
 function symbolSeed(seed: number, symbol: string): number {

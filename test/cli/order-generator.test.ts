@@ -1,5 +1,6 @@
 // The order generator's pure parts: seeded choices, the price walk, sizes and the messages built
 // from them. Prices and quantities must land on the instrument's grid, exactly, every time.
+import { seededRandom } from '../../src/shared/seeded-random.js';
 import { describe, expect, it } from 'vitest';
 import {
   type Intent,
@@ -12,7 +13,6 @@ import {
   planSymbol,
   PriceWalk,
   rejectKey,
-  seededRandom,
   sizeUnitLots,
   stepFormatter,
   type SymbolPlan,
