@@ -400,6 +400,21 @@ describe.skipIf(!runBrowserTests)('the dashboard in a real browser', () => {
     await eventually(logText).toMatch(/LINK\s+connected: snapshot received/);
     expect(await logText()).toMatch(/LINK\s+disconnected/);
   }, 90_000);
+
+  it('raises a price-move alert as a toast and an ALERT line when a last price moves 2 %', async () => {
+    // TSLA's book is empty in these tests: each pair trades at its own price, 250.00 then 255.00.
+    for (const price of ['250.00', '255.00']) {
+      await order({ symbol: 'TSLA', side: 'sell', price, quantity: '1' });
+      await order({ symbol: 'TSLA', side: 'buy', price, quantity: '1', account: 'e2e-alerts' });
+    }
+    const toast = page.locator('[data-testid=toasts] [data-testid=toast][data-kind=price_move]', { hasText: 'TSLA' });
+    await eventually(() => toast.count()).toBe(1);
+    expect(await toast.innerText()).toContain('TSLA moved +2.00 % in 60 s: 250.00 → 255.00');
+    await eventually(logText).toMatch(/ALERT\s+TSLA moved \+2\.00 %/);
+    await shot(page, 'dashboard-alert-toast.png', false);
+    // It goes by itself after a few seconds.
+    await eventually(() => toast.count(), { timeout: 20_000 }).toBe(0);
+  }, 60_000);
 });
 
 /** The FIX panel: the session with its messages decoded, or a plain "not available". */

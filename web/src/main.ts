@@ -4,13 +4,14 @@
 import './styles.css';
 import type { ServerMessage } from '../../src/protocol/index.js';
 import { AccountFills } from './account-fills.js';
+import { AlertWatch, type Alert } from './alerts.js';
 import { api } from './api.js';
 import { el, forgetThemeColors } from './dom.js';
 import { type ConnectionStatus, FeedConnection } from './feed-connection.js';
 import { FrameLoop } from './frame-loop.js';
 import { MarketState } from './market-state.js';
 import { applyTheme, GROUPINGS, loadSettings, loadTheme, saveSettings } from './settings.js';
-import { formatUnits, unitsToText } from './units.js';
+import { formatUnits, toUnits, unitsToText } from './units.js';
 import { ActivityLogView } from './views/activity-log.js';
 import { DepthChartView } from './views/depth-chart.js';
 import { ExecutionFeedView } from './views/execution-feed.js';
@@ -21,6 +22,7 @@ import { PriceChartView } from './views/price-chart.js';
 import { StatsPanelView } from './views/stats-panel.js';
 import { apiTokenField, StrategiesPanelView } from './views/strategies-panel.js';
 import { SymbolTabsView } from './views/symbol-tabs.js';
+import { alertThresholdFields, ToastsView } from './views/toasts.js';
 import { TopBarView } from './views/top-bar.js';
 
 /** Grouped levels a side drawn on the depth chart. */
@@ -29,6 +31,7 @@ const DEPTH_CHART_LEVELS = 60;
 const settings = loadSettings();
 const state = new MarketState();
 const fills = new AccountFills((symbol) => state.instrument(symbol));
+const alerts = new AlertWatch(settings.alerts, () => Date.now());
 let selected = settings.symbol;
 let paused = false;
 
@@ -110,12 +113,30 @@ const strategiesView = new StrategiesPanelView();
 // The token for the strategy controls belongs with the other settings.
 topBar.root.querySelector('dialog.settings .dialog-actions')?.before(apiTokenField((token) => strategiesView.setToken(token)));
 logView.onFilter = () => state.markDirty('log');
+const toastsView = new ToastsView();
+topBar.root.querySelector('dialog.settings .dialog-actions')?.before(
+  alertThresholdFields(settings.alerts, (next) => {
+    settings.alerts = next;
+    alerts.setThresholds(next);
+    save();
+  }),
+);
+strategiesView.onStrategies = (list) => raise(alerts.strategies(list));
+
+/** Alerts go to the activity log and, as toasts, on screen (even while paused: they are the news). */
+function raise(list: readonly Alert[]): void {
+  for (const a of list) {
+    state.note('alert', a.text, a.time);
+    toastsView.show(a);
+  }
+}
 
 document
   .getElementById('app')!
   .replaceChildren(
     topBar.root,
     tabsView.root,
+    toastsView.root,
     el('main', { class: 'board' }, bookView.root, marketView.root, chartView.root, feedView.root, depthView.root, statsView.root, logView.root, fixView.root, strategiesView.root),
   );
 
@@ -136,6 +157,12 @@ const connection = new FeedConnection({
       if (m.type === 'book') {
         bookLag = bookLag === undefined ? now - m.time : bookLag * 0.9 + (now - m.time) * 0.1;
         bookLagAt = now;
+      }
+      if (m.type === 'trade') {
+        const inst = state.instrument(m.symbol);
+        if (inst !== undefined) {
+          raise(alerts.trade({ symbol: m.symbol, price: toUnits(m.price, inst.priceScale), qty: toUnits(m.quantity, inst.qtyScale), priceScale: inst.priceScale, qtyScale: inst.qtyScale }));
+        }
       }
       if (m.type === 'snapshot') afterSnapshot();
       else if (m.type === 'execution') fills.consider(m, m.symbol === selected);

@@ -28,7 +28,7 @@ export interface InstrumentView {
 
 export type Panel = 'instruments' | 'book' | 'feed' | 'stats' | 'log' | 'chart' | 'last' | 'sessions' | 'market';
 
-export type LogKind = 'order' | 'cancel' | 'trade' | 'reject' | 'listing' | 'session' | 'connection' | 'error';
+export type LogKind = 'order' | 'cancel' | 'trade' | 'reject' | 'listing' | 'session' | 'connection' | 'error' | 'alert';
 
 /** A log line. Its text is written when first shown: most lines of a busy market never are. */
 export class LogEntry {

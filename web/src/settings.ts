@@ -1,5 +1,7 @@
 // What the user chose, remembered in localStorage: theme, redraw interval, ladder depth, price
-// grouping per symbol, candle resolution, the account whose fills are marked, the open symbol.
+// grouping per symbol, candle resolution, the account whose fills are marked, the open symbol,
+// the alert thresholds.
+import { type AlertThresholds, DEFAULT_ALERT_THRESHOLDS, readAlertThresholds } from './alerts.js';
 import type { Resolution } from './candles.js';
 
 export type Theme = 'dark' | 'light';
@@ -14,6 +16,8 @@ export interface Settings {
   resolution: Resolution;
   account: string;
   symbol: string;
+  /** When a price move, a volume spike or a killed strategy raises an alert. */
+  alerts: AlertThresholds;
 }
 
 export const UPDATE_INTERVALS = [0, 100, 250, 500, 1000] as const;
@@ -24,12 +28,12 @@ const SETTINGS_KEY = 'crucible.dashboard';
 /** Read by the inline script in index.html before the first paint, so it has a key of its own. */
 const THEME_KEY = 'crucible.theme';
 
-const DEFAULTS: Settings = { updateIntervalMs: 0, depth: 12, grouping: {}, resolution: 1, account: '', symbol: '' };
+const DEFAULTS: Settings = { updateIntervalMs: 0, depth: 12, grouping: {}, resolution: 1, account: '', symbol: '', alerts: DEFAULT_ALERT_THRESHOLDS };
 
 export function loadSettings(): Settings {
   try {
     const raw = localStorage.getItem(SETTINGS_KEY);
-    if (raw === null) return { ...DEFAULTS, grouping: {} };
+    if (raw === null) return { ...DEFAULTS, grouping: {}, alerts: { ...DEFAULT_ALERT_THRESHOLDS } };
     const saved = JSON.parse(raw) as Partial<Settings>;
     return {
       updateIntervalMs: (UPDATE_INTERVALS as readonly number[]).includes(saved.updateIntervalMs ?? -1) ? saved.updateIntervalMs! : DEFAULTS.updateIntervalMs,
@@ -38,9 +42,10 @@ export function loadSettings(): Settings {
       resolution: saved.resolution === 60 || saved.resolution === 300 ? saved.resolution : 1,
       account: typeof saved.account === 'string' ? saved.account : '',
       symbol: typeof saved.symbol === 'string' ? saved.symbol : '',
+      alerts: readAlertThresholds(saved.alerts),
     };
   } catch {
-    return { ...DEFAULTS, grouping: {} };
+    return { ...DEFAULTS, grouping: {}, alerts: { ...DEFAULT_ALERT_THRESHOLDS } };
   }
 }
 

@@ -14,7 +14,7 @@ const FILTERS: ReadonlyArray<readonly [string, string, ReadonlySet<LogKind> | un
   ['all', 'All', undefined],
   ['orders', 'Orders', new Set<LogKind>(['order', 'cancel', 'reject'])],
   ['trades', 'Trades', new Set<LogKind>(['trade'])],
-  ['system', 'System', new Set<LogKind>(['listing', 'session', 'connection', 'error'])],
+  ['system', 'System', new Set<LogKind>(['listing', 'session', 'connection', 'error', 'alert'])],
 ];
 
 const LABELS: Readonly<Record<LogKind, string>> = {
@@ -26,6 +26,7 @@ const LABELS: Readonly<Record<LogKind, string>> = {
   session: 'FIX',
   connection: 'LINK',
   error: 'ERROR',
+  alert: 'ALERT',
 };
 
 interface Line {

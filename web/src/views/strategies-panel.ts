@@ -133,6 +133,9 @@ export class StrategiesPanelView {
     );
   }
 
+  /** Every successful poll, with the strategies as the venue reported them. */
+  onStrategies: ((strategies: readonly StrategyInfo[]) => void) | undefined;
+
   start(): void {
     void this.poll();
   }
@@ -153,6 +156,7 @@ export class StrategiesPanelView {
     let next = POLL_MS;
     if (answer.ok) {
       this.strategies = answer.body.strategies;
+      this.onStrategies?.(this.strategies);
       this.render();
       if (this.selectedId !== undefined) await this.loadCurve();
     } else if (answer.status === 404) {
