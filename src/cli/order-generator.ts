@@ -330,18 +330,14 @@ export function newOrderSingle(intent: Intent & { kind: 'new' }, clOrdID: string
     tags.push(Tag.Account);
     values.push(ctx.account);
   }
-  tags.push(Tag.HandlInst, Tag.Symbol, Tag.Side, Tag.TransactTime, Tag.OrderQty, Tag.OrdType, Tag.Price, Tag.TimeInForce);
-  values.push(
-    HANDL_INST_AUTOMATED,
-    intent.plan.symbol,
-    FIX_SIDE[intent.side],
-    formatUtcTimestamp(ctx.now, true),
-    intent.plan.formatQty(intent.qtyLots),
-    ORD_TYPE_LIMIT,
-    intent.plan.formatPrice(intent.priceTicks),
-    TIF_DAY,
-  );
+  pushDayLimit(tags, values, intent.plan, intent.side, intent.qtyLots, intent.priceTicks, ctx);
   return OutgoingMessage.withBody(MsgType.NewOrderSingle, tags, values);
+}
+
+/** The fields a new order and a replace share, in tag order after Account. */
+function pushDayLimit(tags: number[], values: string[], plan: SymbolPlan, side: GeneratorSide, qtyLots: number, priceTicks: number, ctx: MessageContext): void {
+  tags.push(Tag.HandlInst, Tag.Symbol, Tag.Side, Tag.TransactTime, Tag.OrderQty, Tag.OrdType, Tag.Price, Tag.TimeInForce);
+  values.push(HANDL_INST_AUTOMATED, plan.symbol, FIX_SIDE[side], formatUtcTimestamp(ctx.now, true), plan.formatQty(qtyLots), ORD_TYPE_LIMIT, plan.formatPrice(priceTicks), TIF_DAY);
 }
 
 /** OrderCancelRequest (F) for a live order, by its current ClOrdID. */
@@ -366,17 +362,7 @@ export function orderCancelReplaceRequest(intent: Intent & { kind: 'replace' }, 
     tags.push(Tag.Account);
     values.push(ctx.account);
   }
-  tags.push(Tag.HandlInst, Tag.Symbol, Tag.Side, Tag.TransactTime, Tag.OrderQty, Tag.OrdType, Tag.Price, Tag.TimeInForce);
-  values.push(
-    HANDL_INST_AUTOMATED,
-    order.plan.symbol,
-    FIX_SIDE[order.side],
-    formatUtcTimestamp(ctx.now, true),
-    order.plan.formatQty(intent.qtyLots),
-    ORD_TYPE_LIMIT,
-    order.plan.formatPrice(intent.priceTicks),
-    TIF_DAY,
-  );
+  pushDayLimit(tags, values, order.plan, order.side, intent.qtyLots, intent.priceTicks, ctx);
   return OutgoingMessage.withBody(MsgType.OrderCancelReplaceRequest, tags, values);
 }
 

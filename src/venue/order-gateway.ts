@@ -23,6 +23,7 @@ import type {
 } from '../shared/order-gateway.js';
 import { RejectCode, rejectReason } from '../shared/reject-codes.js';
 import { type DurableAnswers, type Refusal, refusal } from './durable-answers.js';
+import type { NewOrderRequest } from './fix-order-entry.js';
 import type { VenueSequencer } from './fix-application.js';
 import { averagePrice, isDone, OrdStatus, type OrderRecord } from './order-registry.js';
 import type { ReportKind } from './execution-reports.js';
@@ -77,18 +78,8 @@ const show = (value: unknown): string => (value === undefined ? 'undefined' : JS
 
 type Checked<T> = { readonly ok: true; readonly value: T } | Refusal;
 
-/** An order request in engine terms. */
-interface OrderTerms {
-  readonly instrument: Instrument;
-  readonly side: Side;
-  readonly type: OrderType;
-  readonly tif: TimeInForce;
-  readonly price: number;
-  readonly stopPrice: number;
-  readonly qty: number;
-  readonly displayQty: number;
-  readonly postOnly: boolean;
-}
+/** An order request in engine terms: what a NewOrderSingle decodes to, without its FIX identifiers. */
+type OrderTerms = Omit<NewOrderRequest, 'clOrdID' | 'account'>;
 
 const UPDATE_KIND: Readonly<Record<ReportKind, OrderUpdate['kind'] | undefined>> = {
   new: 'accepted',
